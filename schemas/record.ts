@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { ClassifiedTypeSchema, DepartmentSchema, DocTypeSchema, ExtractedFieldSchema } from './common.ts';
+import { PreprocessInfoSchema } from './read.ts';
+
+export const ReviewReasonSchema = z
+  .object({
+    code: z
+      .enum([
+        'unknown-type',
+        'low-class-confidence',
+        'missing-field',
+        'low-confidence',
+        'invalid-field',
+        'rule-failed',
+        'ambiguous-date',
+      ])
+      .describe('machine-readable reason'),
+    fields: z.array(z.string()).describe('the fields the reason is about (empty for document-level reasons)'),
+    message: z.string().describe('a sentence a reviewer can act on'),
+  })
+  .describe('why a document needs a person');
+export type ReviewReason = z.infer<typeof ReviewReasonSchema>;
+
+export const PageSummarySchema = z.object({
+  number: z.number().int(),
+  source: z.enum(['text-layer', 'ocr']),
+  width: z.number(),
+  height: z.number(),
+  dpi: z.number(),
+  ocrConfidence: z.number().nullable(),
+  preprocess: PreprocessInfoSchema.nullable(),
+});
+
+/** The record a department queue receives: one JSON line in `posted/<department>.jsonl`. */
+export const PostedRecordSchema = z.object({
+  id: z.string().describe('document id: the first 16 hex digits of its sha256'),
+  sourceFile: z.string().describe('file name as uploaded'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  docType: DocTypeSchema,
+  department: DepartmentSchema,
+  classConfidence: z.number(),
+  fields: z.record(z.string(), ExtractedFieldSchema).describe('every extracted field'),
+  pages: z.array(PageSummarySchema).describe('how each page was read'),
+  schemaVersion: z.string(),
+  processedAt: z.string().describe('ISO 8601 time the record was made'),
+});
+export type PostedRecord = z.infer<typeof PostedRecordSchema>;
+
+/** A document sent to a person, written to `review/<id>.json`. */
+export const ReviewItemSchema = PostedRecordSchema.extend({
+  docType: ClassifiedTypeSchema,
+  department: DepartmentSchema.nullable(),
+  reasons: z.array(ReviewReasonSchema).min(1),
+});
+export type ReviewItem = z.infer<typeof ReviewItemSchema>;
+
+export const FailedEntrySchema = z.object({
+  sourceFile: z.string(),
+  sha256: z.string().nullable(),
+  code: z.string().describe('stable reason code, e.g. "empty-file"'),
+  message: z.string().describe('a sentence for a person'),
+});
+export type FailedEntry = z.infer<typeof FailedEntrySchema>;
+
+export const DuplicateEntrySchema = z.object({
+  sourceFile: z.string(),
+  sha256: z.string(),
+  duplicateOf: z.string().describe('the file with the same bytes that was processed'),
+});
+
+export const RunSummarySchema = z.object({
+  documents: z.number().int().describe('files seen, duplicates included'),
+  pages: z.number().int(),
+  pagesBySource: z.object({ 'text-layer': z.number().int(), ocr: z.number().int() }),
+  posted: z.object({ finance: z.number().int(), hr: z.number().int(), claims: z.number().int() }),
+  review: z.number().int(),
+  failed: z.number().int(),
+  duplicates: z.array(DuplicateEntrySchema),
+  seconds: z.number(),
+  pagesPerMinute: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
