@@ -1,0 +1,194 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
+import { createLocalDeps } from '../pipeline/deps.ts';
+import {
+  aggregate,
+  characterErrors,
+  type DocumentScore,
+  type EvalReport,
+  predictedFields,
+  scoreDocument,
+} from '../pipeline/evaluation.ts';
+import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
+import type { DocumentOutcome } from '../pipeline/process-document.ts';
+import { runBatch } from '../pipeline/run-batch.ts';
+import { type MetadataLine, MetadataLineSchema } from '../schemas/eval.ts';
+import type { ReadResult } from '../schemas/read.ts';
+import { writeHtmlReport } from './eval-report.ts';
+import { createProgress } from './progress.ts';
+import { formatTable } from './table.ts';
+
+export interface EvalOptions {
+  json?: boolean;
+  report?: string;
+  out?: string;
+  concurrency?: string;
+  thresholds?: string;
+}
+
+export async function readMetadata(folder: string): Promise<MetadataLine[]> {
+  const path = join(folder, 'metadata.jsonl');
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new Error(`${path} not found: an evaluation folder holds documents and a metadata.jsonl`);
+  });
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((line, i) => {
+      const parsed = MetadataLineSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${path} line ${i + 1}: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
+}
+
+/** The dataset's own line transcripts (`ocr-lines/<id>.csv`: 8 coordinates, then the text). */
+async function transcript(folder: string, fileName: string): Promise<string | null> {
+  const path = join(folder, 'ocr-lines', `${basename(fileName, extname(fileName))}.csv`);
+  if (!existsSync(path)) return null;
+  const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  return lines.map((l) => l.split(',').slice(8).join(',')).join('\n');
+}
+
+export interface EvalRun {
+  report: EvalReport;
+  scores: DocumentScore[];
+  outcomes: Map<string, { result: DocumentOutcome; seconds: number }>;
+}
+
+/**
+ * Runs the pipeline over an evaluation folder and scores it. With `pageDir`, every page image
+ * is kept there as `<file name>-<page>.png`, for reports that draw on them.
+ */
+export async function runEval(folder: string, opts: EvalOptions & { pageDir?: string }): Promise<EvalRun> {
+  const dir = resolve(folder);
+  const truth = await readMetadata(dir);
+  const { deps, close } = await createLocalDeps({
+    thresholdsPath: opts.thresholds,
+    limits: DEFAULT_INGEST_LIMITS,
+  });
+  // CER needs the raw reading, which the outcome does not carry; keep it per file as it passes.
+  const reads = new Map<string, ReadResult>();
+  const measured = {
+    ...deps,
+    read: async (file: Parameters<typeof deps.read>[0], hooks: Parameters<typeof deps.read>[1]) => {
+      const r = await deps.read(file, hooks);
+      reads.set(file.fileName, { pages: r.pages });
+      if (opts.pageDir && r.pageImages) {
+        await mkdir(opts.pageDir, { recursive: true });
+        await Promise.all(
+          r.pageImages.map((png, i) =>
+            writeFile(join(opts.pageDir ?? '', `${file.fileName}-${i + 1}.png`), png),
+          ),
+        );
+      }
+      return r;
+    },
+  };
+  const outcomes = new Map<string, { result: DocumentOutcome; seconds: number }>();
+  const progress = createProgress();
+  const out = opts.out ?? (await mkdtemp(join(tmpdir(), 'paperline-eval-')));
+  const started = performance.now();
+  let summary: Awaited<ReturnType<typeof runBatch>>;
+  try {
+    summary = await runBatch(
+      truth.map((t) => join(dir, t.file_name)),
+      measured,
+      {
+        out,
+        concurrency: opts.concurrency ? Number(opts.concurrency) : availableParallelism(),
+        limits: DEFAULT_INGEST_LIMITS,
+        onEvent: (e) => {
+          progress.onEvent(e);
+          if (e.type === 'document' && e.result)
+            outcomes.set(e.file, { result: e.result, seconds: e.seconds });
+        },
+      },
+    );
+  } finally {
+    progress.stop();
+    await close();
+    if (!opts.out) await rm(out, { recursive: true, force: true });
+  }
+  const wall = (performance.now() - started) / 1000;
+  for (const d of summary.duplicates) {
+    const first = outcomes.get(d.duplicateOf);
+    if (first) outcomes.set(d.sourceFile, first);
+  }
+  const scores: DocumentScore[] = [];
+  for (const t of truth) {
+    const o = outcomes.get(t.file_name);
+    if (!o) throw new Error(`no outcome for ${t.file_name}`);
+    const ref = await transcript(dir, t.file_name);
+    const read = reads.get(t.file_name);
+    const cer =
+      ref !== null && read
+        ? characterErrors(ref, read.pages.flatMap((p) => p.lines.map((l) => l.text)).join('\n'))
+        : null;
+    scores.push(scoreDocument(t, o.result, { seconds: o.seconds, cer }));
+  }
+  return { report: aggregate(scores, wall), scores, outcomes };
+}
+
+export async function evalCommand(folder: string, opts: EvalOptions): Promise<void> {
+  const pageDir = opts.report ? join(resolve(opts.report), 'pages') : undefined;
+  const { report, scores, outcomes } = await runEval(folder, { ...opts, ...(pageDir ? { pageDir } : {}) });
+  if (opts.report && pageDir) {
+    const path = await writeHtmlReport(opts.report, report, scores, (fileName, field) => {
+      const o = outcomes.get(fileName)?.result;
+      const ev = o ? predictedFields(o)[field]?.evidence[0] : undefined;
+      const page = ev?.page ?? 1;
+      const pagePath = join(pageDir, `${fileName}-${page}.png`);
+      return { fileName, field, pagePath: existsSync(pagePath) ? pagePath : null, box: ev?.box ?? null };
+    });
+    process.stderr.write(`Report written to ${path}\n`);
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  process.stdout.write(`\n${formatReport(report)}\n`);
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+export function formatReport(r: EvalReport): string {
+  const fieldRows = Object.entries(r.fields).map(([k, f]) => [
+    k,
+    f.n,
+    f.accuracy.toFixed(3),
+    f.similarity.toFixed(3),
+  ]);
+  const types = [
+    ...new Set([
+      ...Object.keys(r.confusion),
+      ...Object.values(r.confusion).flatMap((row) => Object.keys(row)),
+    ]),
+  ].sort();
+  const confusionRows = Object.keys(r.confusion)
+    .sort()
+    .map((t) => [t, ...types.map((p) => r.confusion[t]?.[p] ?? 0)]);
+  const headline: (string | number)[][] = [
+    ['documents', r.documents],
+    [
+      'outcomes',
+      `posted ${r.outcomes.posted ?? 0}, review ${r.outcomes.review ?? 0}, failed ${r.outcomes.failed ?? 0}`,
+    ],
+    ['classification accuracy', pct(r.classificationAccuracy)],
+    ['placed where the truth says', pct(r.placementAccuracy)],
+    ['STP rate (posted without review)', pct(r.stpRate)],
+    ['posted-field error rate', `${pct(r.postedFieldErrorRate)} of ${r.postedFields} fields`],
+    ['OCR character error rate', pct(r.ocrCharacterErrorRate)],
+    ['pages per minute', r.pagesPerMinute.toFixed(1)],
+    ['seconds per document', r.secondsPerDocument.toFixed(2)],
+  ];
+  return [
+    formatTable(['summary', ''], headline),
+    '',
+    formatTable(['field', 'n', 'accuracy', 'similarity'], fieldRows),
+    '',
+    'confusion (rows: truth, columns: predicted)',
+    formatTable(['', ...types], confusionRows),
+  ].join('\n');
+}

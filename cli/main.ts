@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { evalCommand } from './eval.command.ts';
+import { processCommand } from './process.command.ts';
+
+const program = new Command()
+  .name('paperline')
+  .description('Intelligent document processing: scans and PDFs in, validated records out.')
+  .showHelpAfterError();
+
+program
+  .command('process')
+  .description('Process files and folders into posted records, review items and failures')
+  .argument('<inputs...>', 'files or folders to process')
+  .option('-o, --out <dir>', 'output folder', 'out')
+  .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
+  .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
+  .action(processCommand);
+
+program
+  .command('eval')
+  .description(
+    'Run the pipeline over a folder in the evaluation format and score it against its metadata.jsonl',
+  )
+  .argument('<folder>', 'documents plus metadata.jsonl')
+  .option('--json', 'print one JSON object on stdout instead of tables')
+  .option('--report <dir>', 'also write an HTML report with the worst misses drawn on their pages')
+  .option('-o, --out <dir>', 'keep the run output here (default: a temporary folder)')
+  .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
+  .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
+  .action(evalCommand);
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  process.stderr.write(`paperline: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

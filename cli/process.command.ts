@@ -1,0 +1,57 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { createLocalDeps } from '../pipeline/deps.ts';
+import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
+import { runBatch } from '../pipeline/run-batch.ts';
+import type { RunSummary } from '../schemas/record.ts';
+import { createProgress } from './progress.ts';
+import { formatTable } from './table.ts';
+
+export interface ProcessOptions {
+  out: string;
+  concurrency?: string;
+  thresholds?: string;
+}
+
+export async function processCommand(inputs: string[], opts: ProcessOptions): Promise<void> {
+  const concurrency = opts.concurrency === undefined ? availableParallelism() : Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`--concurrency must be a whole number of at least 1, got "${opts.concurrency}"`);
+  }
+  const { deps, close } = await createLocalDeps({
+    thresholdsPath: opts.thresholds,
+    limits: DEFAULT_INGEST_LIMITS,
+  });
+  const progress = createProgress();
+  let summary: RunSummary;
+  try {
+    summary = await runBatch(inputs, deps, {
+      out: opts.out,
+      concurrency,
+      limits: DEFAULT_INGEST_LIMITS,
+      onEvent: progress.onEvent,
+    });
+  } finally {
+    progress.stop();
+    await close();
+  }
+  process.stdout.write(`\n${summaryTable(summary)}\n\nResults in ${resolve(opts.out)}\n`);
+}
+
+export function summaryTable(s: RunSummary): string {
+  const rows: (string | number)[][] = [
+    ['documents', s.documents],
+    ['pages', s.pages],
+    ['  read from text layer', s.pagesBySource['text-layer']],
+    ['  read by OCR', s.pagesBySource.ocr],
+    ['posted to finance', s.posted.finance],
+    ['posted to hr', s.posted.hr],
+    ['posted to claims', s.posted.claims],
+    ['sent to review', s.review],
+    ['failed', s.failed],
+    ['duplicates', s.duplicates.length],
+    ['time (s)', Number(s.seconds.toFixed(1))],
+    ['pages per minute', Number(s.pagesPerMinute.toFixed(1))],
+  ];
+  return formatTable(['', 'count'], rows);
+}

@@ -1,0 +1,122 @@
+import { type ClassifiedType, DEPARTMENT_OF, type DocType, type ExtractedFields } from '../schemas/common.ts';
+import { SCHEMA_VERSION } from '../schemas/documents.ts';
+import type { PageRead, ReadResult } from '../schemas/read.ts';
+import type { FailedEntry, PostedRecord, ReviewItem, ReviewReason } from '../schemas/record.ts';
+import type { Thresholds } from '../schemas/thresholds.ts';
+import { isPipelineError } from './errors.ts';
+import type { IngestedFile } from './ingest.ts';
+import { route } from './route.ts';
+
+export interface Classification {
+  docType: ClassifiedType;
+  confidence: number;
+}
+
+/**
+ * What a document needs from the outside world. The CLI, the service workers and the tests
+ * each build one; stages never reach past it.
+ */
+export interface PipelineDeps {
+  /** `pageImages[i]` is the picture page i's boxes refer to, when the reader keeps one. */
+  read(
+    file: IngestedFile,
+    hooks: { onPage?: (page: PageRead) => void },
+  ): Promise<ReadResult & { pageImages?: Buffer[] }>;
+  classify(read: ReadResult): Classification;
+  extract(docType: DocType, read: ReadResult): ExtractedFields;
+  validate(docType: DocType, fields: ExtractedFields): ReviewReason[];
+  thresholds: Thresholds;
+  clock(): Date;
+}
+
+export type DocumentOutcome =
+  | { kind: 'posted'; record: PostedRecord }
+  | { kind: 'review'; item: ReviewItem }
+  | { kind: 'failed'; entry: FailedEntry };
+
+export function documentId(sha256: string): string {
+  return sha256.slice(0, 16);
+}
+
+/**
+ * Reads, classifies, extracts, validates and routes one ingested file. Expected outcomes
+ * (review, unreadable input) are returned; only a bug or a broken dependency throws, and the
+ * caller records that as an internal error so the batch goes on.
+ */
+export async function processDocument(
+  file: IngestedFile,
+  deps: PipelineDeps,
+  hooks: { onPage?: (page: PageRead) => void } = {},
+): Promise<DocumentOutcome> {
+  let read: ReadResult;
+  try {
+    read = await deps.read(file, hooks);
+  } catch (e) {
+    if (isPipelineError(e) && !e.retryable) {
+      return {
+        kind: 'failed',
+        entry: { sourceFile: file.fileName, sha256: file.sha256, code: e.code, message: e.message },
+      };
+    }
+    throw e;
+  }
+  const base = {
+    id: documentId(file.sha256),
+    sourceFile: file.fileName,
+    sha256: file.sha256,
+    pages: read.pages.map((p) => ({
+      number: p.number,
+      source: p.source,
+      width: p.width,
+      height: p.height,
+      dpi: p.dpi,
+      ocrConfidence: p.ocrConfidence,
+      preprocess: p.preprocess,
+    })),
+    schemaVersion: SCHEMA_VERSION,
+    processedAt: deps.clock().toISOString(),
+  };
+
+  const cls = deps.classify(read);
+  if (cls.docType === 'unknown') {
+    const decision = route({
+      docType: 'unknown',
+      classConfidence: cls.confidence,
+      fields: {},
+      validation: [],
+      thresholds: deps.thresholds,
+    });
+    const reasons = decision.outcome === 'review' ? decision.reasons : [];
+    return {
+      kind: 'review',
+      item: {
+        ...base,
+        docType: 'unknown',
+        department: null,
+        classConfidence: cls.confidence,
+        fields: {},
+        reasons,
+      },
+    };
+  }
+
+  const docType = cls.docType;
+  const fields = deps.extract(docType, read);
+  const validation = deps.validate(docType, fields);
+  const decision = route({
+    docType,
+    classConfidence: cls.confidence,
+    fields,
+    validation,
+    thresholds: deps.thresholds,
+  });
+  const record = {
+    ...base,
+    docType,
+    department: DEPARTMENT_OF[docType],
+    classConfidence: cls.confidence,
+    fields,
+  };
+  if (decision.outcome === 'posted') return { kind: 'posted', record };
+  return { kind: 'review', item: { ...record, reasons: decision.reasons } };
+}

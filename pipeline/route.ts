@@ -1,0 +1,72 @@
+import type { ClassifiedType, ExtractedFields } from '../schemas/common.ts';
+import { requiredFields } from '../schemas/documents.ts';
+import type { ReviewReason } from '../schemas/record.ts';
+import type { Thresholds } from '../schemas/thresholds.ts';
+import { classThreshold, fieldThreshold } from './config.ts';
+
+export type RouteDecision = { outcome: 'posted' } | { outcome: 'review'; reasons: ReviewReason[] };
+
+/**
+ * Posts only when the class and every required field clear their thresholds and validation
+ * passed; anything else goes to a person with every reason at once, so a reviewer sees the
+ * whole picture rather than fixing one problem per round trip.
+ */
+export function route(input: {
+  docType: ClassifiedType;
+  classConfidence: number;
+  fields: ExtractedFields;
+  validation: ReviewReason[];
+  thresholds: Thresholds;
+}): RouteDecision {
+  const { docType, classConfidence, fields, validation, thresholds } = input;
+  if (docType === 'unknown') {
+    return {
+      outcome: 'review',
+      reasons: [
+        {
+          code: 'unknown-type',
+          fields: [],
+          message: 'The document matches none of the known document types.',
+        },
+      ],
+    };
+  }
+  const reasons: ReviewReason[] = [];
+  const minClass = classThreshold(thresholds, docType);
+  if (classConfidence < minClass) {
+    reasons.push({
+      code: 'low-class-confidence',
+      fields: [],
+      message: `Classified as ${docType} with confidence ${classConfidence.toFixed(2)}, below ${minClass}.`,
+    });
+  }
+  const missing: string[] = [];
+  for (const name of requiredFields(docType)) {
+    const field = fields[name];
+    if (field === undefined || field.value === undefined || field.value === null || field.value === '') {
+      missing.push(name);
+      continue;
+    }
+    const min = fieldThreshold(thresholds, docType, name);
+    if (field.confidence < min) {
+      reasons.push({
+        code: 'low-confidence',
+        fields: [name],
+        message: `${name} was read with confidence ${field.confidence.toFixed(2)}, below ${min}.`,
+      });
+    }
+  }
+  if (missing.length > 0) {
+    reasons.push({
+      code: 'missing-field',
+      fields: missing,
+      message: `Required ${missing.length === 1 ? 'field' : 'fields'} not found: ${missing.join(', ')}.`,
+    });
+  }
+  // Validation may repeat a missing field as a schema error; the missing-field reason says it better.
+  for (const r of validation) {
+    if (r.code === 'invalid-field' && r.fields.every((f) => missing.includes(f))) continue;
+    reasons.push(r);
+  }
+  return reasons.length === 0 ? { outcome: 'posted' } : { outcome: 'review', reasons };
+}

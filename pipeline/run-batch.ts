@@ -1,0 +1,188 @@
+import { appendFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { DEPARTMENTS } from '../schemas/common.ts';
+import type { FailedEntry, RunSummary } from '../schemas/record.ts';
+import { type IngestLimits, ingestFile } from './ingest.ts';
+import { type DocumentOutcome, type PipelineDeps, processDocument } from './process-document.ts';
+
+export type BatchEvent =
+  | { type: 'discovered'; files: number }
+  | { type: 'page'; file: string; page: number }
+  | {
+      type: 'document';
+      file: string;
+      outcome: DocumentOutcome['kind'] | 'duplicate';
+      pages: number;
+      /** The full result, for callers that score or display it (absent for duplicates). */
+      result?: DocumentOutcome;
+      /** Seconds spent on this document. */
+      seconds: number;
+    };
+
+export interface BatchOptions {
+  /** Output folder; its previous results are replaced. */
+  out: string;
+  /** Documents in flight at once. Default: 2. OCR parallelism is the OCR pool's, not this. */
+  concurrency?: number;
+  limits: IngestLimits;
+  onEvent?: (e: BatchEvent) => void;
+}
+
+/** The evaluation format's ground-truth file sits beside the documents and is not one of them. */
+const NOT_DOCUMENTS = new Set(['metadata.jsonl']);
+
+/** Expands folders (recursively, in name order) and keeps files; hidden entries are skipped. */
+export async function collectFiles(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const visit = async (path: string): Promise<void> => {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      const entries = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
+      for (const name of entries) await visit(join(path, name));
+    } else if (info.isFile() && !NOT_DOCUMENTS.has(basename(path))) {
+      files.push(path);
+    }
+  };
+  for (const input of inputs) await visit(resolve(input));
+  return files;
+}
+
+/** Runs every file through the pipeline and writes the output folder described in the README. */
+export async function runBatch(
+  inputs: string[],
+  deps: PipelineDeps,
+  options: BatchOptions,
+): Promise<RunSummary> {
+  const startedAt = new Date();
+  const out = resolve(options.out);
+  const emit = options.onEvent ?? (() => {});
+  const files = await collectFiles(inputs);
+  emit({ type: 'discovered', files: files.length });
+
+  await prepareOutput(out);
+  const summary: RunSummary = {
+    documents: files.length,
+    pages: 0,
+    pagesBySource: { 'text-layer': 0, ocr: 0 },
+    posted: { finance: 0, hr: 0, claims: 0 },
+    review: 0,
+    failed: 0,
+    duplicates: [],
+    seconds: 0,
+    pagesPerMinute: 0,
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+  };
+  const seen = new Map<string, string>();
+  // Appends are serialised so concurrent documents never interleave half-written lines.
+  let writes: Promise<void> = Promise.resolve();
+  const write = (fn: () => Promise<void>) => {
+    writes = writes.then(fn);
+    return writes;
+  };
+  const fail = (entry: FailedEntry) => {
+    summary.failed += 1;
+    return write(() => appendFile(join(out, 'failed.jsonl'), `${JSON.stringify(entry)}\n`));
+  };
+
+  const handle = async (path: string): Promise<void> => {
+    const fileName = basename(path);
+    const t0 = performance.now();
+    const seconds = () => (performance.now() - t0) / 1000;
+    const ingested = await ingestFile(path, options.limits);
+    if (!ingested.ok) {
+      const entry = { sourceFile: fileName, sha256: null, ...ingested.failure };
+      await fail(entry);
+      const result = { kind: 'failed' as const, entry };
+      emit({ type: 'document', file: fileName, outcome: 'failed', pages: 0, result, seconds: seconds() });
+      return;
+    }
+    const file = ingested.file;
+    const first = seen.get(file.sha256);
+    if (first !== undefined) {
+      summary.duplicates.push({ sourceFile: fileName, sha256: file.sha256, duplicateOf: first });
+      emit({ type: 'document', file: fileName, outcome: 'duplicate', pages: 0, seconds: seconds() });
+      return;
+    }
+    seen.set(file.sha256, fileName);
+
+    let outcome: DocumentOutcome;
+    try {
+      outcome = await processDocument(file, deps, {
+        onPage: (p) => emit({ type: 'page', file: fileName, page: p.number }),
+      });
+    } catch (e) {
+      // A bug must not sink the batch: the file is kept where it was and the reason recorded.
+      outcome = {
+        kind: 'failed',
+        entry: {
+          sourceFile: fileName,
+          sha256: file.sha256,
+          code: 'internal-error',
+          message: `Processing stopped on an internal error: ${(e as Error).message}`,
+        },
+      };
+    }
+    let pages = 0;
+    if (outcome.kind === 'failed') {
+      await fail(outcome.entry);
+    } else {
+      const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
+      pages = doc.pages.length;
+      summary.pages += pages;
+      for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
+      if (outcome.kind === 'posted') {
+        const record = outcome.record;
+        summary.posted[record.department] += 1;
+        await write(() =>
+          appendFile(join(out, 'posted', `${record.department}.jsonl`), `${JSON.stringify(record)}\n`),
+        );
+      } else {
+        const item = outcome.item;
+        summary.review += 1;
+        await write(() =>
+          writeFile(join(out, 'review', `${item.id}.json`), `${JSON.stringify(item, null, 2)}\n`),
+        );
+      }
+    }
+    emit({
+      type: 'document',
+      file: fileName,
+      outcome: outcome.kind,
+      pages,
+      result: outcome,
+      seconds: seconds(),
+    });
+  };
+
+  const queue = [...files];
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(options.concurrency ?? 2, files.length)) },
+    async () => {
+      for (let path = queue.shift(); path !== undefined; path = queue.shift()) await handle(path);
+    },
+  );
+  await Promise.all(workers);
+  await writes;
+
+  const finishedAt = new Date();
+  summary.finishedAt = finishedAt.toISOString();
+  summary.seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+  summary.pagesPerMinute = summary.seconds > 0 ? (summary.pages / summary.seconds) * 60 : 0;
+  await writeFile(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+async function prepareOutput(out: string): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await Promise.all(
+    ['posted', 'review', 'failed.jsonl', 'summary.json'].map((p) =>
+      rm(join(out, p), { recursive: true, force: true }),
+    ),
+  );
+  await mkdir(join(out, 'posted'));
+  await mkdir(join(out, 'review'));
+  // Every department file exists even when empty, so an ERP import never trips on a missing file.
+  await Promise.all(DEPARTMENTS.map((d) => writeFile(join(out, 'posted', `${d}.jsonl`), '')));
+  await writeFile(join(out, 'failed.jsonl'), '');
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { DOC_TYPES } from './common.ts';
+
+const Confidence = z.number().min(0).max(1);
+
+export const TypeThresholdsSchema = z.object({
+  classConfidence: Confidence.optional().describe('minimum classifier confidence to post this type'),
+  fieldConfidence: Confidence.optional().describe('minimum confidence for every required field'),
+  fields: z
+    .record(z.string(), Confidence)
+    .optional()
+    .describe('per-field minimum confidence, overriding fieldConfidence'),
+});
+
+/** The routing thresholds: one file, `pipeline/thresholds.json` unless `--thresholds` names another. */
+export const ThresholdsSchema = z
+  .object({
+    default: z.object({
+      classConfidence: Confidence.describe('minimum classifier confidence to post'),
+      fieldConfidence: Confidence.describe('minimum confidence for every required field'),
+    }),
+    types: z.partialRecord(z.enum(DOC_TYPES), TypeThresholdsSchema).default({}),
+  })
+  .strict();
+export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -1,0 +1,76 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadThresholds } from '../pipeline/config.ts';
+import { route } from '../pipeline/route.ts';
+import type { ExtractedFields } from '../schemas/common.ts';
+
+const field = (value: unknown, confidence = 0.95) => ({ value, confidence, evidence: [] });
+const receipt = (): ExtractedFields => ({
+  merchantName: field('KEDAI RUNCIT SDN BHD'),
+  date: field('2024-03-04'),
+  currency: field('MYR'),
+  total: field('12.30'),
+});
+
+describe('route', async () => {
+  const thresholds = await loadThresholds();
+
+  it('posts a confident, valid document', () => {
+    const d = route({
+      docType: 'receipt',
+      classConfidence: 0.9,
+      fields: receipt(),
+      validation: [],
+      thresholds,
+    });
+    expect(d).toEqual({ outcome: 'posted' });
+  });
+
+  it('sends unknown documents to review', () => {
+    const d = route({ docType: 'unknown', classConfidence: 0.2, fields: {}, validation: [], thresholds });
+    expect(d.outcome).toBe('review');
+    if (d.outcome === 'review') expect(d.reasons[0]?.code).toBe('unknown-type');
+  });
+
+  it('names every missing and low-confidence required field', () => {
+    const fields = receipt();
+    delete fields.total;
+    fields.date = field('2024-03-04', 0.1);
+    const d = route({ docType: 'receipt', classConfidence: 0.9, fields, validation: [], thresholds });
+    expect(d.outcome).toBe('review');
+    if (d.outcome !== 'review') return;
+    expect(d.reasons).toContainEqual(expect.objectContaining({ code: 'missing-field', fields: ['total'] }));
+    expect(d.reasons).toContainEqual(expect.objectContaining({ code: 'low-confidence', fields: ['date'] }));
+  });
+
+  it('sends a document with a failed rule to review, and a weakly classified one', () => {
+    const rule = { code: 'rule-failed' as const, fields: ['subtotal', 'taxAmount', 'total'], message: 'x' };
+    const d = route({
+      docType: 'receipt',
+      classConfidence: 0.1,
+      fields: receipt(),
+      validation: [rule],
+      thresholds,
+    });
+    expect(d.outcome).toBe('review');
+    if (d.outcome !== 'review') return;
+    expect(d.reasons.map((r) => r.code).sort()).toEqual(['low-class-confidence', 'rule-failed']);
+  });
+});
+
+describe('loadThresholds', () => {
+  it('reports every bad key at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperline-'));
+    const path = join(dir, 't.json');
+    await writeFile(
+      path,
+      JSON.stringify({ default: { classConfidence: 2, fieldConfidence: 'x' }, types: {} }),
+    );
+    const err = await loadThresholds(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/default\.classConfidence/);
+    expect((err as Error).message).toMatch(/default\.fieldConfidence/);
+  });
+});
