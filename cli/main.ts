@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { benchCommand } from './bench.command.ts';
 import { evalCommand } from './eval.command.ts';
 import { processCommand } from './process.command.ts';
 
@@ -28,6 +29,15 @@ program
   .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
   .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
   .action(evalCommand);
+
+program
+  .command('bench')
+  .description('Measure pages per minute and memory on generated digital and scanned documents')
+  .option('--count <n>', 'documents to generate', '48')
+  .option('--seed <n>', 'generator seed', '7')
+  .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
+  .option('--json', 'print one JSON object on stdout')
+  .action(benchCommand);
 
 try {
   await program.parseAsync();

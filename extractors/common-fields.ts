@@ -1,0 +1,97 @@
+import type { ExtractedField, ExtractedFields } from '../schemas/common.ts';
+import type { DocContext } from './context.ts';
+import { amountParser, byLabel, type Candidate, dateParser, toField } from './field.ts';
+import { toCents } from './parse/amount.ts';
+import { findDates } from './parse/date.ts';
+
+/** Sets a field only when a candidate exists, so absent fields stay absent rather than null. */
+export function put(fields: ExtractedFields, name: string, c: Candidate<unknown> | null | undefined): void {
+  if (c) fields[name] = toField(c);
+}
+
+/** Sets an already built field when there is one. */
+export function putField(fields: ExtractedFields, name: string, f: ExtractedField | null | undefined): void {
+  if (f) fields[name] = f;
+}
+
+export interface DateFieldOptions {
+  /** Labels of the date, preferred first. */
+  labels: string[];
+  /** Labels of other dates that contain these labels ("due date" for "date"). Default none. */
+  exclude?: string[];
+  /** Take the first date in the document when no label has one. Default false. */
+  fallbackFirst?: boolean;
+}
+
+/** A labelled date, or (when asked) the first date printed anywhere, read in the document's day/month order. */
+export function findDateField(doc: DocContext, opts: DateFieldOptions): Candidate<string> | null {
+  const labelled = byLabel(doc.view, opts.labels, dateParser(doc.dates), { exclude: opts.exclude })[0];
+  if (labelled || !opts.fallbackFirst) return labelled ?? null;
+  // Unlabelled dates more than a year ahead are product codes or expiry dates, not the
+  // date the document was made.
+  const near = { ...doc.dates, maxYearsAhead: 1 };
+  const distinct = new Set(doc.view.rows.flatMap((r) => findDates(r.text, near).map((d) => d.value)));
+  for (const row of doc.view.rows) {
+    if (findDates(row.text, near).length === 0) continue;
+    const parsed = dateParser(near)(row.words);
+    // The only date a receipt prints is its date; one of several is just the first.
+    if (parsed) return { ...parsed, method: distinct.size === 1 ? 'layout' : 'pattern', hit: null };
+  }
+  return null;
+}
+
+/** Every amount labelled with one of `labels` (right of the label, else under it), best label first. */
+export function amountCandidates(
+  doc: DocContext,
+  labels: string[],
+  opts: { exclude?: string[]; below?: boolean } = {},
+): Candidate<string>[] {
+  return byLabel(doc.view, labels, amountParser(doc.amounts), {
+    exclude: opts.exclude,
+    below: opts.below,
+    wholeRow: true,
+  });
+}
+
+/**
+ * The candidate closest above row `limit` (a subtotal or tax line sits just over the total);
+ * when none is above, the closest below it but above `floor` (tax "included" lines print
+ * under the total). Without a limit, the best-labelled one above `floor`.
+ */
+export function nearestTo<T>(
+  cands: Candidate<T>[],
+  limit?: number,
+  floor = Number.POSITIVE_INFINITY,
+): Candidate<T> | null {
+  const row = (c: Candidate<T>) => c.hit?.row.index ?? -1;
+  if (limit === undefined) return cands.find((c) => row(c) < floor) ?? null;
+  const above = cands.filter((c) => row(c) < limit).sort((a, b) => row(b) - row(a));
+  if (above[0]) return above[0];
+  return cands.filter((c) => row(c) > limit && row(c) < floor).sort((a, b) => row(a) - row(b))[0] ?? null;
+}
+
+/**
+ * When the document's own arithmetic holds (addends sum to `total` within a cent), each of
+ * the figures is confirmed by the others: its confidence is raised to just under the
+ * weakest of them. A total OCR read at 0.5 that equals subtotal + tax read at 0.95 is as
+ * good as those two. Figures that do not add up are left for the validator to report.
+ */
+export function corroborateSum(fields: ExtractedFields, addends: string[], total: string): void {
+  const names = [...addends, total];
+  const group = names.map((n) => fields[n]);
+  if (group.some((f) => !f || typeof f.value !== 'string')) return;
+  const cents = group.map((f) => toCents(f!.value as string));
+  if (cents.some(Number.isNaN)) return;
+  const sum = cents.slice(0, -1).reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - cents.at(-1)!) > 1) return;
+  names.forEach((name, i) => {
+    const others = group.filter((_, j) => j !== i).map((f) => f!.confidence);
+    const f = fields[name]!;
+    const raised = Math.round(Math.max(f.confidence, 0.95 * Math.min(...others)) * 1000) / 1000;
+    fields[name] = {
+      ...f,
+      confidence: raised,
+      flags: [...new Set([...(f.flags ?? []), 'arithmetic-checked'])],
+    };
+  });
+}

@@ -1,0 +1,339 @@
+import type { Box } from '../schemas/common.ts';
+import { type Candidate, FORM_WORDS } from './field.ts';
+import {
+  type DocView,
+  findLabels,
+  type LabelHit,
+  type PlacedWord,
+  type Row,
+  segmentEnd,
+  unionBox,
+  wordsRight,
+} from './layout.ts';
+import { findDates } from './parse/date.ts';
+import { collapse, normalise } from './parse/text.ts';
+
+/** Legal-form suffixes that mark a line as a company name; the short ambiguous ones only at the end. */
+const LEGAL_SUFFIX = new RegExp(
+  [
+    '(?:^|\\s)(sdn\\.?\\s?bhd\\.?|sdn\\.?(?=\\s?\\S{3}\\.?$)|s\\/b|bhd\\.?|ltd\\.?|limited|llc|l\\.l\\.c\\.|inc\\.?|incorporated',
+    'corp\\.?|corporation|gmbh|plc|berhad|pte\\.?\\s?ltd\\.?|pty\\.?\\s?ltd\\.?|llp|sarl|s\\.a\\.r\\.l\\.|co\\.)(?=\\s|$|[,(])',
+    '\\s(ag|sa|sas|dac|vvag|e\\.k\\.|n\\.v\\.|b\\.v\\.|enterprise|trading)\\.?$',
+  ].join('|'),
+  'i',
+);
+/** Suffixes that are only ever a legal form, never part of a trading name ("Enterprise" can be). */
+const STRONG_SUFFIX =
+  /(?:^|\s)(sdn\.?\s?bhd\.?|sdn\.?(?=\s?\S{3}\.?$)|s\/b|bhd\.?|ltd\.?|limited|llc|inc\.?|corp\.?|gmbh|plc|co\.)(?=\s|$|[,(])/i;
+/** Words that make a line likely a business name even without a legal suffix. */
+const BUSINESS_WORD =
+  /\b(enterprise|trading|hardware|restaurant|restoran|mart|market|supermarket|store|stores|shop|cafe|bistro|bakery|pharmacy|chemist|stationery|books|hotel|gallery|motor|machinery|perniagaan|syarikat|kedai|pasaraya|company|co|grocer|clinic|hospital|medical|health|healthcare|insurance|assurance|services|solutions|supplies|group|holdings|associates|partners|industries|international|electrical|kitchen|foods?|coffee|logistics|consulting|engineering|studio|works|facilities|catering|center|centre|practice|surgery|dental|laboratory|physicians)\b/i;
+/** Words that start or fill an address line. */
+const STREET =
+  /\b(no|lot|jalan|jln|jl|lorong|taman|tmn|kawasan|street|st|road|rd|avenue|ave|boulevard|blvd|lane|ln|drive|dr|way|suite|ste|unit|floor|flr|level|block|blk|plaza|building|bldg|court|ct|place|pl|highway|hwy|square|sq|po box|rue|\w+strasse|\w+straat|\w+weg|\w+gracht|\w+plein|\w+laan|\w+kade)\b/i;
+const POSTCODE =
+  /\b\d{5,6}(-\d{4})?\b|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|\b[A-Z]{2,3}\s\d{4}\b|\b\d{4}\s[A-Z]{2}\b|\b[A-Z]\d{2}\s?[A-Z\d]{4}\b/;
+const TITLE =
+  /\b(tax invoice|invoice|receipt|cash bill|bill|statement|credit note|payslip|pay slip|guest check|quotation|earnings statement|pay statement|payroll advice|pay advice|salary slip|claim form)\b/i;
+/** A country name ends an address; what follows is a branch name or a note. */
+const COUNTRY_END =
+  /\b(malaysia|singapore|usa|u\.s\.a\.?|united states|united kingdom|uk|australia|canada|new zealand|ireland|india|germany|france|netherlands)\.?$/i;
+/** A company registration number such as "(867388-U)" or "JM0325955-V", alone on its line. */
+const isRegNumber = (text: string) => /^\(?[A-Z]{0,4}\s?\d[\d\s]{4,}-?\s?[A-Z]?\)?$/i.test(text.trim());
+/** The same, printed after a name: "99 SPEED MART S/B (519537-X)". */
+const TRAILING_REG = /\s*\(\s*[A-Z]{0,4}\s?\d{4,}-?\s?[A-Z]?\s*\)\s*$/i;
+
+/** A run of words on one row without a column gap: one line of one block. */
+export interface Seg {
+  row: Row;
+  words: PlacedWord[];
+  text: string;
+  box: Box;
+}
+
+/** The segments of a row, left to right. */
+export function segmentsOf(row: Row): Seg[] {
+  return row.segments.map((start, i) => {
+    const words = row.words.slice(start, row.segments[i + 1] ?? row.words.length);
+    return { row, words, text: words.map((w) => w.text).join(' '), box: unionBox(words.map((w) => w.box)) };
+  });
+}
+
+/**
+ * The lines under `top` that belong to its block: per row below, the segment in the same
+ * column (overlapping it, or starting or centred where it does), until a row has nothing
+ * there or the gap grows past a blank line. `maxRows` caps the lines returned; default 10.
+ */
+export function columnUnder(view: DocView, top: { row: Row; box: Box }, maxRows = 10): Seg[] {
+  const out: Seg[] = [];
+  let bottom = top.row.box.y1;
+  const h = top.row.height;
+  const mid = (b: Box) => (b.x0 + b.x1) / 2;
+  for (let r = top.row.index + 1; r < view.rows.length && out.length < maxRows; r++) {
+    const row = view.rows[r]!;
+    if (row.page !== top.row.page || row.box.y0 - bottom > 2.2 * Math.max(h, row.height)) break;
+    const seg = segmentsOf(row).find((s) => {
+      const overlap = Math.min(s.box.x1, top.box.x1) - Math.max(s.box.x0, top.box.x0);
+      return (
+        overlap > 0 || Math.abs(s.box.x0 - top.box.x0) < 2 * h || Math.abs(mid(s.box) - mid(top.box)) < 2 * h
+      );
+    });
+    if (!seg) break;
+    out.push(seg);
+    bottom = row.box.y1;
+  }
+  return out;
+}
+
+/** Lines that end a name or address block: ids, phones, tax numbers, dates, "Label: value". */
+function isStop(text: string): boolean {
+  const n = normalise(text);
+  if (/@|www\.|\.com\b|https?:/i.test(text)) return true;
+  if (
+    /\b(tel|tele?phone|phone|fax|h\/p|hp|mobile|email|e-mail|gst|vat|sst|tax|abn|ein|reg|roc|co\s?no|company no|br no|website|attn)\b/.test(
+      n,
+    )
+  )
+    return true;
+  if (/\b0\d{1,3}\s?-\s?\d{3,4}\s?\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}|\+\d{1,3}[\s-]?\d/.test(text))
+    return true;
+  if (findDates(text).length > 0 || /\b\d{1,2}:\d{2}\b/.test(text)) return true;
+  if (/^[\p{L} .#]{2,20}:\s*\S/u.test(text) && !/^no\b/i.test(n)) return true;
+  if (OTHER_PARTY.test(n)) return true;
+  return TITLE.test(n) && n.split(' ').length <= 4;
+}
+
+/** Labels of another party's block, which end the issuer's. */
+const OTHER_PARTY =
+  /^(patient|customer|bill to|billed to|ship to|sold to|invoice to|client|employee|claimant|attn|deliver to)\b/;
+
+/** Lines that carry no name: registration numbers, bare digits, decoration. */
+function isNoise(text: string): boolean {
+  const letters = text.replace(/[^\p{L}]/gu, '').length;
+  const digits = text.replace(/[^\d]/g, '').length;
+  return letters < 2 || isRegNumber(text) || digits > letters;
+}
+
+function isAddressLike(text: string): boolean {
+  if (isStop(text) || isRegNumber(text) || LEGAL_SUFFIX.test(text)) return false;
+  return STREET.test(normalise(text)) || POSTCODE.test(text) || /^\d+[A-Z]?\s*[,.]/.test(text.trim());
+}
+
+/** Whether a line belongs to a document's header (party block, title, ids, dates) rather than to its items. */
+export function isHeaderLine(text: string): boolean {
+  return isStop(text) || isAddressLike(text) || isRegNumber(text) || LEGAL_SUFFIX.test(text);
+}
+
+/** A party's name and address, either of which may be missing. */
+export interface PartyBlock {
+  name: Candidate<string> | null;
+  address: Candidate<string> | null;
+}
+
+const candidate = (value: string, segs: Seg[], certainty: number): Candidate<string> => ({
+  value,
+  words: segs.flatMap((s) => s.words),
+  method: 'layout',
+  certainty,
+  flags: [],
+  hit: null,
+});
+
+/**
+ * The issuer block at the top of the first page: its name (a line with a legal suffix, else
+ * a business-sounding line, else the line over the address) and the address lines under it.
+ * `opts.maxRows`: how many rows from the top the block may span; default 12.
+ */
+export function findParty(view: DocView, opts: { maxRows?: number } = {}): PartyBlock {
+  const page = view.rows[0]?.page;
+  const rows = view.rows.slice(0, opts.maxRows ?? 12).filter((r) => r.page === page);
+  // The name sits above the address; anything lower is a customer or an item.
+  const addressAt = rows.findIndex((r, i) => i > 0 && segmentsOf(r).some((s) => isAddressLike(s.text)));
+  const top = addressAt > 0 ? rows.slice(0, addressAt) : rows.slice(0, 4);
+  let best: { seg: Seg; score: number; under: Seg[] } | null = null;
+  for (const seg of top.flatMap(segmentsOf)) {
+    if (isNoise(seg.text) || isStop(seg.text) || TITLE.test(normalise(seg.text))) continue;
+    const under = columnUnder(view, seg, 8);
+    let score: number = best ? 0 : 1;
+    const legal = LEGAL_SUFFIX.test(seg.text);
+    const business = BUSINESS_WORD.test(seg.text);
+    if (legal) score += 5;
+    if (business) score += 2;
+    // "St. Anne Family Clinic" reads like a street; a real address line has no business word.
+    if (!legal && !business && isAddressLike(seg.text)) score -= 3;
+    if (seg.text.includes('&')) score += 0.5;
+    const next = under.find((s) => !isNoise(s.text) && !isStop(s.text));
+    if (next && isAddressLike(next.text)) score += 1.5;
+    if (!best || score > best.score) best = { seg, score, under };
+  }
+  if (!best) return { name: null, address: null };
+  const { seg } = best;
+  const nameSegs = [seg];
+  const above = top
+    .flatMap(segmentsOf)
+    .filter((s) => s.row.index < seg.row.index)
+    .reverse();
+  for (const s of above) {
+    if (nameSegs.length >= 3 || isNoise(s.text) || isStop(s.text)) break;
+    const overlap = Math.min(s.box.x1, seg.box.x1) - Math.max(s.box.x0, seg.box.x0);
+    if (overlap <= 0 || !continuesAbove(s.text, nameSegs.map((n) => n.text).join(' '))) break;
+    nameSegs.unshift(s);
+  }
+  let under = best.under;
+  if (/&$/.test(seg.text.trim()) && under[0] && !isNoise(under[0].text)) {
+    nameSegs.push(under[0]);
+    under = under.slice(1);
+  }
+  const value = collapse(nameSegs.map((s) => s.text).join(' ')).replace(TRAILING_REG, '');
+  const overAddress = best.under.find((s) => !isNoise(s.text) && !isStop(s.text));
+  const certainty = LEGAL_SUFFIX.test(seg.text)
+    ? 1
+    : BUSINESS_WORD.test(seg.text)
+      ? 0.95
+      : seg.row.index === rows[0]!.index && overAddress && isAddressLike(overAddress.text)
+        ? 0.9
+        : 0.75;
+  return { name: candidate(value, nameSegs, certainty), address: addressFrom(under) };
+}
+
+/**
+ * The address among the lines under a name: leading ids and phones skipped, then lines up to
+ * the next phone, tax-number or date line (or a country name). The block must hold at least
+ * one line that reads as an address; a house-number line just before it is kept
+ * ("Hauptstraße 12" over "10115 Berlin").
+ */
+export function addressFrom(lines: Seg[]): Candidate<string> | null {
+  let i = 0;
+  while (
+    i < lines.length &&
+    i < 3 &&
+    (isNoise(lines[i]!.text) || isStop(lines[i]!.text)) &&
+    !isAddressLike(lines[i]!.text)
+  )
+    i++;
+  const block: Seg[] = [];
+  for (; i < lines.length && block.length < 6; i++) {
+    const t = lines[i]!.text;
+    if (isStop(t) || (isNoise(t) && !isAddressLike(t))) break;
+    block.push(lines[i]!);
+    if (COUNTRY_END.test(t.trim())) break;
+  }
+  const first = block.findIndex((s) => isAddressLike(s.text));
+  if (first < 0) return null;
+  const from = first > 0 && /\d/.test(block[first - 1]!.text) ? first - 1 : first;
+  const kept = block.slice(from);
+  return candidate(joinAddress(kept.map((s) => s.text)), kept, 0.9);
+}
+
+/**
+ * A block introduced by a label ("Bill To", "From", "Patient"): the text right of the label,
+ * if any, then the lines under it. Returns null when the label is not on the document.
+ */
+export function findBlock(view: DocView, labels: string[], opts: { exclude?: string[] } = {}): Seg[] | null {
+  // A block label stands alone at the start of its segment ("From", "Bill To:"); "from" inside
+  // "45 days from invoice date" is not one.
+  const hit = findLabels(view, labels, opts)
+    .filter((h) => {
+      const start = h.row.segments.filter((s) => s <= h.first).at(-1) ?? 0;
+      return (
+        start === h.first &&
+        (segmentEnd(h.row, h.first) === h.last + 1 || h.row.words[h.last]!.text.endsWith(':'))
+      );
+    })
+    .sort((a, b) => a.rank - b.rank)[0];
+  if (!hit) return null;
+  const lines: Seg[] = [];
+  const right = wordsRight(hit).filter((w) => h0(hit, w));
+  if (right.length > 0) {
+    lines.push({
+      row: hit.row,
+      words: right,
+      text: right.map((w) => w.text).join(' '),
+      box: unionBox(right.map((w) => w.box)),
+    });
+  }
+  lines.push(...columnUnder(view, { row: hit.row, box: hit.box }, 8));
+  return lines;
+}
+
+/** Whether a word right of a label is still in the label's own segment. */
+function h0(hit: LabelHit, w: PlacedWord): boolean {
+  const i = hit.row.words.indexOf(w);
+  return i > hit.last && i < segmentEnd(hit.row, hit.last);
+}
+
+/** Name and address of a labelled block: first line the name, the address under it. */
+export function partyFromBlock(lines: Seg[] | null): PartyBlock {
+  if (!lines || lines.length === 0) return { name: null, address: null };
+  const first = lines.find((s) => !isNoise(s.text) && !isStop(s.text));
+  if (!first) return { name: null, address: null };
+  const rest = lines.slice(lines.indexOf(first) + 1);
+  return {
+    name: candidate(collapse(first.text).replace(TRAILING_REG, ''), [first], 0.95),
+    address: addressFrom(rest),
+  };
+}
+
+/**
+ * Whether a name line continues the line above it: "PASARAYA BORONG PINTAR" over "SDN BHD",
+ * "AIK HUAT HARDWARE" over "ENTERPRISE (SETIA ALAM) SDN BHD", or a line ending in "&".
+ * A suffix line with a name of its own ("TASTE OF THE WORLD SDN BHD") stands alone.
+ */
+function continuesAbove(above: string, line: string): boolean {
+  if (/[&,-]$/.test(above.trim())) return true;
+  if (!STRONG_SUFFIX.test(line) || LEGAL_SUFFIX.test(above) || TITLE.test(normalise(above))) return false;
+  const own = line
+    .replace(TRAILING_REG, '')
+    .replace(new RegExp(STRONG_SUFFIX.source, 'gi'), ' ')
+    .replace(/\([^)]*\)/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w && w !== '&');
+  return own.length <= 1 || own.every((w) => BUSINESS_WORD.test(w));
+}
+
+/** Address lines joined with ", ", keeping the commas the document printed. */
+export function joinAddress(lines: string[]): string {
+  let out = '';
+  for (const raw of lines) {
+    const line = collapse(raw);
+    if (!line) continue;
+    if (!out) out = line;
+    else out += /[,;]$/.test(out) ? ` ${line}` : `, ${line}`;
+  }
+  return out;
+}
+
+/**
+ * A person's name heading a mailing block: a line that reads as a name with an address
+ * under it, as payslips and statements print the addressee. Null when there is none.
+ */
+export function personOverAddress(view: DocView): Candidate<string> | null {
+  for (const row of view.rows) {
+    for (const seg of segmentsOf(row)) {
+      if (!looksLikePerson(seg.text)) continue;
+      const next = columnUnder(view, seg, 2)[0];
+      if (next && isAddressLike(next.text)) return candidate(collapse(seg.text), [seg], 0.85);
+    }
+  }
+  return null;
+}
+
+/** Whether text reads like a company name (a legal suffix or a business word). */
+function looksLikeCompany(text: string): boolean {
+  return LEGAL_SUFFIX.test(text) || BUSINESS_WORD.test(text);
+}
+
+/** Whether a line reads like a person's name: two to five capitalised words, no digits, no company words. */
+export function looksLikePerson(text: string): boolean {
+  const t = collapse(text);
+  if (/\d/.test(t) || looksLikeCompany(t) || TITLE.test(normalise(t)) || FORM_WORDS.test(t)) return false;
+  const words = t.split(' ');
+  return (
+    words.length >= 2 &&
+    words.length <= 5 &&
+    words.every(
+      (w) =>
+        /^[\p{Lu}'][\p{L}'.-]*$/u.test(w) || /^(bin|binti|a\/l|a\/p|de|van|von|der|la|le|da|del)$/i.test(w),
+    )
+  );
+}

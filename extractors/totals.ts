@@ -1,0 +1,166 @@
+import { amountParser, byLabel, type Candidate, toField } from './field.ts';
+import { type DocView, joinWords, type PlacedWord, type Row, segmentEnd, wordsIn } from './layout.ts';
+import { type AmountOptions, findAmounts, fromCents, toCents } from './parse/amount.ts';
+import { fuzzyEquals, normalise } from './parse/text.ts';
+
+/** Labels of the amount to pay. Those that only a final figure carries are listed as `strong`. */
+export const TOTAL_LABELS = {
+  strong: [
+    'grand total',
+    'nett total',
+    'net total',
+    'total rounded',
+    'rounded total',
+    'total after rounding',
+    'total amt rounded',
+    'total after adj',
+    'amount due',
+    'amt due',
+    'balance due',
+    'total due',
+    'total payable',
+    'amount payable',
+    'total amt payable',
+    'net amount',
+    'net amt',
+    'nett amt',
+    'net payable',
+    'total to pay',
+    'amount to pay',
+    'please pay',
+    'jumlah',
+  ],
+  plain: ['total amount', 'total amt', 'total sales', 'invoice total', 'total'],
+};
+
+/** Words that make a "total" row something else: a count, a pre-tax figure, a payment. */
+const NOT_A_TOTAL =
+  /\b(sub|subtotal|excl\w*|exclusive|exclude\w*|before|qty|quantity|quantuty|items?|item s|discount|savings?|points|count|tender\w*|cash|change|paid|payment|deposit|weight)\b/;
+/** "tax"/"gst"/"vat" spoil a total unless it says the tax is included. */
+const TAX_WORD = /\b(tax|gst|vat|sst)\b/;
+const TAX_INCLUDED = /\b(incl\w*|inc|with|after)\b/;
+
+/** A heading under which totals belong to a tax breakdown, not to the sale. */
+function isSummaryHeading(row: Row): boolean {
+  return row.tokens.some(
+    (t) => t.norm.includes('summary') || fuzzyEquals(t.norm, 'summary') || t.norm === 'analysis',
+  );
+}
+
+/** Index of the row where a tax summary starts; rows below it restate amounts. Infinity when none. */
+export function summaryRow(view: DocView): number {
+  return view.rows.find(isSummaryHeading)?.index ?? Number.POSITIVE_INFINITY;
+}
+
+export interface TotalOptions extends AmountOptions {
+  /** Extra labels to accept, strongest first. Default none. */
+  labels?: string[];
+  /** Labels that look like totals but are not on this kind of document ("net amount" on invoices). Default none. */
+  exclude?: string[];
+}
+
+/**
+ * The amount to pay. Every row labelled as a total (and not as a subtotal, tax, count or
+ * payment) offers the right-most amount after its label, or the amount under it; stronger
+ * labels ("grand total", "amount due", "rounded") and lower rows win, amounts in a tax
+ * summary lose. When the document shows cash tendered and change, the total they imply
+ * confirms a candidate or, printed elsewhere unlabelled, becomes the total.
+ */
+export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<string> | null {
+  const labels = [...(opts.labels ?? []), ...TOTAL_LABELS.strong, ...TOTAL_LABELS.plain];
+  const strongCount = (opts.labels?.length ?? 0) + TOTAL_LABELS.strong.length;
+  const summaryAt = summaryRow(view);
+  const candidates = byLabel(view, labels, amountParser(opts), {
+    exclude: ['sub total', 'subtotal', ...(opts.exclude ?? [])],
+    wholeRow: true,
+  })
+    .filter((c) => {
+      const hit = c.hit!;
+      const labelSegment = hit.row.words.slice(
+        hit.row.segments.filter((s) => s <= hit.first).at(-1) ?? 0,
+        segmentEnd(hit.row, hit.last),
+      );
+      const text = normalise(joinWords(labelSegment).text);
+      if (NOT_A_TOTAL.test(text)) return false;
+      return !(TAX_WORD.test(text) && !TAX_INCLUDED.test(text));
+    })
+    .map((c) => {
+      let score = c.hit!.rank < strongCount ? 1.5 : 1;
+      if (c.hit!.row.index > summaryAt) score -= 2;
+      if (c.value === '0.00') score -= 1.5;
+      if (c.method === 'below') score -= 0.2;
+      score += (0.6 * c.hit!.row.index) / Math.max(1, view.rows.length);
+      return { c, score };
+    });
+
+  const payment = impliedByPayment(view, opts);
+  const implied = payment?.value;
+  if (implied) {
+    for (const s of candidates) if (s.c.value === implied) s.score += 3;
+  }
+  candidates.sort((a, b) => b.score - a.score);
+  const best = candidates[0];
+  if (best && (!implied || best.c.value === implied)) {
+    return implied === best.c.value
+      ? { ...best.c, flags: [...best.c.flags, 'confirmed-by-payment'], support: payment!.trust }
+      : best.c;
+  }
+  if (implied) {
+    const printed = printedAmount(view, implied, summaryAt);
+    if (printed) return printed;
+  }
+  if (best) return best.c;
+  return largestAmount(view, summaryAt, opts);
+}
+
+/** cash − change, when both are printed and the difference is positive, with how well they were read. */
+function impliedByPayment(view: DocView, opts: AmountOptions): { value: string; trust: number } | null {
+  const first = (labels: string[], exclude: string[] = []) =>
+    byLabel(view, labels, amountParser(opts), { exclude, wholeRow: true })[0];
+  const change = first(['change', 'change due', 'cash change', 'change amt', 'amount change', 'baki']);
+  const cash = first(
+    ['cash', 'cash received', 'cash tendered', 'tendered', 'paid amount', 'amount paid', 'tunai'],
+    ['cash change'],
+  );
+  if (!cash || !change || cash.hit!.row === change.hit!.row) return null;
+  const diff = Math.abs(toCents(cash.value)) - Math.abs(toCents(change.value));
+  return diff > 0
+    ? { value: fromCents(diff), trust: Math.min(toField(cash).confidence, toField(change).confidence) }
+    : null;
+}
+
+/** The bottom-most place (above any tax summary) where an amount is printed, not on a payment row. */
+function printedAmount(view: DocView, value: string, summaryAt: number): Candidate<string> | null {
+  for (const row of [...view.rows].reverse()) {
+    if (row.index > summaryAt || /\b(cash|change|tender\w*|paid)\b/.test(normalise(row.text))) continue;
+    const { text, spans } = joinWords(row.words);
+    const hit = findAmounts(text).find((a) => a.value === value && a.hasDecimals);
+    if (hit) {
+      return {
+        value,
+        words: wordsIn(row.words, spans, hit.start, hit.end),
+        method: 'pattern',
+        certainty: 0.85,
+        flags: ['total-from-payment'],
+        hit: null,
+      };
+    }
+  }
+  return null;
+}
+
+/** Last resort: the largest amount above any tax summary, off payment rows. */
+function largestAmount(view: DocView, summaryAt: number, opts: AmountOptions): Candidate<string> | null {
+  let best: { value: string; words: PlacedWord[] } | null = null;
+  for (const row of view.rows) {
+    if (row.index > summaryAt || /\b(cash|change|tender\w*|paid)\b/.test(normalise(row.text))) continue;
+    const { text, spans } = joinWords(row.words);
+    for (const a of findAmounts(text, opts)) {
+      if (!a.hasDecimals || a.flags.length > 0) continue;
+      if (!best || toCents(a.value) > toCents(best.value)) {
+        best = { value: a.value, words: wordsIn(row.words, spans, a.start, a.end) };
+      }
+    }
+  }
+  return best ? { ...best, method: 'pattern', certainty: 0.6, flags: ['unlabelled-total'], hit: null } : null;
+}

@@ -1,0 +1,735 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { PreprocessInfo } from '../../schemas/read.ts';
+import { PipelineError } from '../errors.ts';
+
+export type Rotation = 0 | 90 | 180 | 270;
+
+export interface ImageLimits {
+  /** Most pixels one page may decode to. Default 100 megapixels. */
+  maxPixels: number;
+}
+
+const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export interface LoadedImagePage {
+  /** The page as PNG, turned by its EXIF orientation, colours untouched. */
+  png: Buffer;
+  width: number;
+  height: number;
+  /**
+   * Resolution from the file when it is believable, or inferred from an A4/Letter page size;
+   * null when unknown (phone photos, receipts): preprocess() then measures the text instead.
+   */
+  dpi: number | null;
+}
+
+/** Turns a page image upright: the caller passes tesseract's OSD so this module stays free of it. */
+export type OrientationDetector = (png: Buffer) => Promise<{ rotation: Rotation; confidence: number }>;
+
+export interface PreprocessOptions {
+  /** What the page is at, from loadImagePage() or the PDF render; null when unknown. */
+  dpi: number | null;
+  /** Orientation detection; without it pages are assumed upright. */
+  osd?: OrientationDetector;
+  /**
+   * Mean OCR confidence (0..1) of an image: settles orientations OSD is unsure or wrong about,
+   * by reading a strip of the page both ways. Without it, OSD's answer stands.
+   */
+  readability?: (png: Buffer) => Promise<number>;
+  /** OSD answers below this confidence are ignored (tesseract says ~2-3 even on clean pages). Default 1. */
+  minOsdConfidence?: number;
+  /** The output image is kept under this many pixels whatever the upscale wants. Default 24 megapixels. */
+  maxOutputPixels?: number;
+  /** Pixel limit for decoding the input. Default 100 megapixels. */
+  maxInputPixels?: number;
+  /** Character height (px) the resize aims for. Default TARGET_CHAR_HEIGHT. */
+  targetCharHeight?: number;
+  /** Resize by exactly this factor instead of by the measured text size (for measurements). */
+  forceScale?: number;
+  /** Steps to skip, for measurements: 'upscale' keeps the page at its size. */
+  skip?: readonly ('orient' | 'deskew' | 'upscale')[];
+}
+
+export interface PreprocessedPage {
+  /** Upright, deskewed, one-channel grayscale PNG; OCR boxes refer to it. */
+  png: Buffer;
+  width: number;
+  height: number;
+  /** Resolution the output is at (known or estimated from the text size). */
+  dpi: number;
+  info: PreprocessInfo;
+}
+
+function sharpError(e: unknown, what: string): PipelineError {
+  if (e instanceof PipelineError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/pixel limit/i.test(message)) {
+    return new PipelineError('too-many-pixels', `The ${what} is larger than the pixel limit.`, { cause: e });
+  }
+  if (
+    /premature end|truncated|unexpected end|end of (file|data|stream)|short read|not enough data|read error/i.test(
+      message,
+    )
+  ) {
+    return new PipelineError(
+      'truncated',
+      `The ${what} is cut short (${firstLine(message)}): it was probably not fully uploaded or copied.`,
+      { cause: e },
+    );
+  }
+  return new PipelineError('corrupt', `The ${what} cannot be decoded (${firstLine(message)}).`, { cause: e });
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).trim().replace(/\.$/, '');
+}
+
+function open(bytes: Uint8Array, maxPixels: number, page?: number) {
+  return sharp(bytes, {
+    limitInputPixels: maxPixels,
+    // 'warning' would refuse the many real scans with harmless JPEG warnings ("extraneous bytes").
+    failOn: 'truncated',
+    ...(page === undefined ? {} : { page }),
+  });
+}
+
+/** Number of pages (TIFF frames) in an image file; 1 for single-page formats. */
+export async function imagePageCount(bytes: Uint8Array, limits: Partial<ImageLimits> = {}): Promise<number> {
+  try {
+    const meta = await open(bytes, limits.maxPixels ?? DEFAULT_MAX_PIXELS).metadata();
+    return meta.pages ?? 1;
+  } catch (e) {
+    throw sharpError(e, 'image');
+  }
+}
+
+/** Densities that mean "nobody set this": Windows and JFIF defaults. */
+const PLACEHOLDER_DPI = new Set([72, 96]);
+
+/** A4 and US Letter page widths in inches, with the aspect ratio that identifies each. */
+const PAPER = [
+  { name: 'A4', widthIn: 8.27, aspect: 297 / 210 },
+  { name: 'Letter', widthIn: 8.5, aspect: 11 / 8.5 },
+];
+
+export function inferDpi(width: number, height: number, density: number | undefined): number | null {
+  if (density && !PLACEHOLDER_DPI.has(Math.round(density)) && density >= 100 && density <= 2400) {
+    return Math.round(density);
+  }
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  for (const paper of PAPER) {
+    if (Math.abs(long / short - paper.aspect) < 0.015) {
+      const dpi = short / paper.widthIn;
+      // A full-page scan below 100 dpi is a thumbnail, not a page size worth trusting.
+      if (dpi >= 100 && dpi <= 1200) return Math.round(dpi);
+    }
+  }
+  return null;
+}
+
+/** One page of an image file, decoded and turned by its EXIF orientation. */
+export async function loadImagePage(
+  bytes: Uint8Array,
+  index = 0,
+  limits: Partial<ImageLimits> = {},
+): Promise<LoadedImagePage> {
+  const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let meta: Metadata;
+  try {
+    // Header only: nothing is decoded yet, so the limit is checked here with a clear message.
+    const file = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const pages = file.pages ?? 1;
+    if (!Number.isInteger(index) || index < 0 || index >= pages) {
+      throw new PipelineError('internal-error', `Page ${index + 1} does not exist (the image has ${pages}).`);
+    }
+    meta = pages > 1 ? await sharp(bytes, { limitInputPixels: false, page: index }).metadata() : file;
+  } catch (e) {
+    throw sharpError(e, 'image');
+  }
+  const pageHeight = meta.pageHeight ?? meta.height;
+  if (meta.width * pageHeight > maxPixels) {
+    throw new PipelineError(
+      'too-many-pixels',
+      `Page ${index + 1} is ${meta.width}×${pageHeight} pixels (${mp(meta.width * pageHeight)}), more than the ${mp(maxPixels)} limit.`,
+    );
+  }
+  try {
+    const { data, info } = await open(bytes, maxPixels, index)
+      .autoOrient()
+      .png({ compressionLevel: 3 })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      png: data,
+      width: info.width,
+      height: info.height,
+      dpi: inferDpi(info.width, info.height, meta.density),
+    };
+  } catch (e) {
+    throw sharpError(e, 'image');
+  }
+}
+
+function mp(pixels: number): string {
+  return `${(pixels / 1e6).toFixed(1)} megapixels`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preprocessing
+
+/** A one-channel 8-bit image in memory. */
+interface Gray {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+async function toGray(png: Buffer | Uint8Array, maxPixels: number): Promise<Gray> {
+  // flatten() first: canvas renders are RGBA and grayscale() alone would keep the alpha channel.
+  const { data, info } = await sharp(png, { limitInputPixels: maxPixels })
+    .flatten({ background: '#ffffff' })
+    .grayscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels === 1) return { data: new Uint8Array(data), width: info.width, height: info.height };
+  const out = new Uint8Array(info.width * info.height);
+  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
+  return { data: out, width: info.width, height: info.height };
+}
+
+function rawInput(g: Gray) {
+  // Without 'b-w', sharp writes a one-channel raw image out as three-channel sRGB.
+  return sharp(g.data, {
+    raw: { width: g.width, height: g.height, channels: 1 },
+    limitInputPixels: false,
+  }).toColourspace('b-w');
+}
+
+async function fromSharp(s: Sharp): Promise<Gray> {
+  const { data, info } = await s.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+function histogram(g: Gray): Uint32Array {
+  const h = new Uint32Array(256);
+  for (const v of g.data) h[v]!++;
+  return h;
+}
+
+function percentile(hist: Uint32Array, total: number, p: number): number {
+  const target = total * p;
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += hist[v]!;
+    if (acc >= target) return v;
+  }
+  return 255;
+}
+
+/**
+ * Stretches ink to black and paper to white. The black point is held well below the paper,
+ * because on a sparse page the 1st percentile is paper noise, and stretching that to black
+ * would turn the background into static.
+ */
+export function stretchContrast(g: Gray): { image: Gray; changed: boolean } {
+  const hist = histogram(g);
+  const total = g.data.length;
+  const white = percentile(hist, total, 0.9);
+  const black = Math.min(percentile(hist, total, 0.005), Math.max(0, white - 96));
+  if (white - black < 32 || (black <= 4 && white >= 250)) return { image: g, changed: false };
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++)
+    lut[v] = Math.round(Math.min(255, Math.max(0, ((v - black) * 255) / (white - black))));
+  const out = new Uint8Array(total);
+  for (let i = 0; i < total; i++) out[i] = lut[g.data[i]!]!;
+  return { image: { data: out, width: g.width, height: g.height }, changed: true };
+}
+
+export function otsuThreshold(hist: Uint32Array, total: number): number {
+  let sum = 0;
+  for (let v = 0; v < 256; v++) sum += v * hist[v]!;
+  let sumB = 0;
+  let wB = 0;
+  let best = 0;
+  let threshold = 127;
+  for (let v = 0; v < 256; v++) {
+    wB += hist[v]!;
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += v * hist[v]!;
+    const mB = sumB / wB;
+    const mF = (sum - sumB) / wF;
+    const between = wB * wF * (mB - mF) ** 2;
+    if (between > best) {
+      best = between;
+      threshold = v;
+    }
+  }
+  return threshold;
+}
+
+/** A binarised, downscaled copy for measuring; `factor` maps its pixels back to the page's. */
+interface Analysis {
+  ink: Uint8Array;
+  width: number;
+  height: number;
+  factor: number;
+}
+
+const ANALYSIS_MAX_WIDTH = 1200;
+const ANALYSIS_MAX_PIXELS = 3_000_000;
+
+async function analysisCopy(g: Gray): Promise<Analysis> {
+  const factor = Math.min(
+    1,
+    ANALYSIS_MAX_WIDTH / g.width,
+    Math.sqrt(ANALYSIS_MAX_PIXELS / (g.width * g.height)),
+  );
+  const small =
+    factor < 1
+      ? await fromSharp(
+          rawInput(g).resize(Math.max(1, Math.round(g.width * factor)), null, { kernel: 'linear' }),
+        )
+      : g;
+  const hist = histogram(small);
+  const t = otsuThreshold(hist, small.data.length);
+  const ink = new Uint8Array(small.data.length);
+  // A blank page has no ink; Otsu would otherwise split paper noise into "ink" and "paper".
+  const contrast = percentile(hist, small.data.length, 0.95) - percentile(hist, small.data.length, 0.005);
+  if (contrast >= 48) {
+    for (let i = 0; i < ink.length; i++) ink[i] = small.data[i]! <= t ? 1 : 0;
+  }
+  return { ink, width: small.width, height: small.height, factor: small.width / g.width };
+}
+
+interface InkPoints {
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+/** Up to ~150k ink pixels, centred on the image, for projection profiles. */
+function inkPoints(a: Analysis): InkPoints | null {
+  let inkCount = 0;
+  for (const v of a.ink) inkCount += v;
+  if (inkCount < 200) return null;
+  const stride = Math.max(1, Math.floor(inkCount / 150_000));
+  const n = Math.ceil(inkCount / stride);
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  let seen = 0;
+  let k = 0;
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      if (a.ink[y * a.width + x] && seen++ % stride === 0 && k < n) {
+        xs[k] = x - a.width / 2;
+        ys[k] = y - a.height / 2;
+        k++;
+      }
+    }
+  }
+  return { xs: xs.subarray(0, k), ys: ys.subarray(0, k) };
+}
+
+/**
+ * How strongly ink gathers into rows once the page is turned back by `deg` degrees: the sum
+ * of squared row counts, which is largest when text lines coincide with rows.
+ */
+function profileScore(across: Float64Array, along: Float64Array, deg: number): number {
+  const t = (deg * Math.PI) / 180;
+  const sin = Math.sin(t);
+  const cos = Math.cos(t);
+  const rows = new Map<number, number>();
+  for (let i = 0; i < along.length; i++) {
+    const r = Math.round(along[i]! * cos - across[i]! * sin);
+    rows.set(r, (rows.get(r) ?? 0) + 1);
+  }
+  let sumSq = 0;
+  for (const c of rows.values()) sumSq += c * c;
+  return sumSq;
+}
+
+function bestAngle(
+  across: Float64Array,
+  along: Float64Array,
+  maxAngle: number,
+): { angle: number; score: number } {
+  let angle = 0;
+  let score = profileScore(across, along, 0);
+  for (let deg = -maxAngle; deg <= maxAngle + 1e-9; deg += 0.5) {
+    const s = profileScore(across, along, deg);
+    if (s > score) {
+      score = s;
+      angle = deg;
+    }
+  }
+  const coarse = angle;
+  for (let deg = coarse - 0.4; deg <= coarse + 0.4 + 1e-9; deg += 0.1) {
+    const s = profileScore(across, along, deg);
+    if (s > score) {
+      score = s;
+      angle = deg;
+    }
+  }
+  return { angle: Math.round(angle * 10) / 10, score };
+}
+
+/**
+ * The small skew of text lines, in degrees clockwise, by projection profiles: rows of a
+ * straight page alternate between ink and paper, so the row profile is most uneven at the
+ * angle that lines the text up with the rows.
+ */
+export function estimateSkew(a: Analysis, maxAngle = 10): number {
+  const pts = inkPoints(a);
+  if (!pts) return 0;
+  const flat = profileScore(pts.xs, pts.ys, 0);
+  const best = bestAngle(pts.xs, pts.ys, maxAngle);
+  // Pictures and blank pages have flat profiles: a marginal gain is noise, not skew.
+  if (best.score < flat * 1.03) return 0;
+  return best.angle;
+}
+
+/** A blob of ink the size and shape of a character, in analysis-copy pixels. */
+interface Glyph {
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+}
+
+/** Connected components (4-connected) that look like characters: not specks, rules or pictures. */
+export function findGlyphs(a: Analysis): Glyph[] {
+  const { ink, width, height } = a;
+  const labels = new Int32Array(width * height);
+  const parent: number[] = [0];
+  const find = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[x] !== r) {
+      const next = parent[x]!;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!ink[i]) continue;
+      const left = x > 0 ? labels[i - 1]! : 0;
+      const up = y > 0 ? labels[i - width]! : 0;
+      if (!left && !up) {
+        const id = parent.length;
+        parent.push(id);
+        labels[i] = id;
+      } else if (left && up) {
+        const rl = find(left);
+        const ru = find(up);
+        labels[i] = Math.min(rl, ru);
+        if (rl !== ru) parent[Math.max(rl, ru)] = Math.min(rl, ru);
+      } else {
+        labels[i] = left || up;
+      }
+    }
+  }
+  const n = parent.length;
+  const minY = new Int32Array(n).fill(height);
+  const maxY = new Int32Array(n).fill(-1);
+  const minX = new Int32Array(n).fill(width);
+  const maxX = new Int32Array(n).fill(-1);
+  const area = new Int32Array(n);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const l = labels[y * width + x]!;
+      if (!l) continue;
+      const r = find(l);
+      area[r]!++;
+      if (y < minY[r]!) minY[r] = y;
+      if (y > maxY[r]!) maxY[r] = y;
+      if (x < minX[r]!) minX[r] = x;
+      if (x > maxX[r]!) maxX[r] = x;
+    }
+  }
+  const glyphs: Glyph[] = [];
+  const limit = Math.min(width, height) / 6;
+  for (let r = 1; r < n; r++) {
+    if (!area[r]) continue;
+    const h = maxY[r]! - minY[r]! + 1;
+    const w = maxX[r]! - minX[r]! + 1;
+    if (Math.max(w, h) < 3 || area[r]! < 6) continue;
+    if (h > limit || w > limit || w > 6 * h || h > 6 * w) continue;
+    if (area[r]! > 0.95 * w * h && w * h > 25) continue;
+    glyphs.push({ cx: (minX[r]! + maxX[r]!) / 2, cy: (minY[r]! + maxY[r]!) / 2, w, h });
+  }
+  return glyphs;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((p, q) => p - q);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Median character height in page pixels: the measure of how large the text is, whatever the
+ * file claims its resolution to be. For a page on its side this is the character width,
+ * which is close enough to pick a scale.
+ */
+export function estimateCharHeight(glyphs: Glyph[], a: Analysis): number | null {
+  if (glyphs.length < 10) return null;
+  return median(glyphs.map((g) => g.h)) / a.factor;
+}
+
+/**
+ * Whether text lines run across the page or up it, from where each character's nearest
+ * neighbour lies (letters of a word sit side by side; lines are further apart than letters).
+ * This separates {0°, 180°} from {90°, 270°} far more reliably than OSD does on small print.
+ */
+export function textAxis(glyphs: Glyph[]): 'horizontal' | 'vertical' | 'unknown' {
+  if (glyphs.length < 20) return 'unknown';
+  const size = median(glyphs.map((g) => Math.max(g.w, g.h)));
+  const cell = Math.max(4, size * 2);
+  const grid = new Map<string, Glyph[]>();
+  const key = (x: number, y: number) => `${Math.floor(x / cell)},${Math.floor(y / cell)}`;
+  for (const g of glyphs) {
+    const k = key(g.cx, g.cy);
+    const list = grid.get(k);
+    if (list) list.push(g);
+    else grid.set(k, [g]);
+  }
+  let across = 0;
+  let up = 0;
+  for (const g of glyphs) {
+    const gx = Math.floor(g.cx / cell);
+    const gy = Math.floor(g.cy / cell);
+    let best = Number.POSITIVE_INFINITY;
+    let dx = 0;
+    let dy = 0;
+    for (let i = gx - 1; i <= gx + 1; i++) {
+      for (let j = gy - 1; j <= gy + 1; j++) {
+        for (const o of grid.get(`${i},${j}`) ?? []) {
+          if (o === g) continue;
+          const d = (o.cx - g.cx) ** 2 + (o.cy - g.cy) ** 2;
+          if (d < best) {
+            best = d;
+            dx = o.cx - g.cx;
+            dy = o.cy - g.cy;
+          }
+        }
+      }
+    }
+    if (best === Number.POSITIVE_INFINITY) continue;
+    if (Math.abs(dx) > Math.abs(dy) * 1.5) across++;
+    else if (Math.abs(dy) > Math.abs(dx) * 1.5) up++;
+  }
+  const votes = across + up;
+  if (votes < 15) return 'unknown';
+  if (across / votes >= 0.65) return 'horizontal';
+  if (up / votes >= 0.65) return 'vertical';
+  return 'unknown';
+}
+
+/**
+ * Height in pixels that a median character blob should have for tesseract: about what 10 pt
+ * text has at 300 dpi (x-height ~21 px, capitals ~29 px).
+ */
+export const TARGET_CHAR_HEIGHT = 26;
+const MAX_UPSCALE = 3;
+/** Pages with much larger text are shrunk only when it is worth it: OCR time grows with pixels. */
+const DOWNSCALE_ABOVE = 2.2;
+
+export function chooseScale(
+  charHeight: number | null,
+  dpi: number | null,
+  width: number,
+  height: number,
+  maxOutputPixels: number,
+  target = TARGET_CHAR_HEIGHT,
+): number {
+  let scale = 1;
+  if (charHeight !== null) {
+    const wanted = target / charHeight;
+    if (wanted > 1.15) scale = Math.min(MAX_UPSCALE, wanted);
+    else if (wanted < 1 / DOWNSCALE_ABOVE) scale = Math.max(0.5, wanted * 1.2);
+  } else if (dpi !== null && dpi < 250) {
+    scale = Math.min(MAX_UPSCALE, 300 / dpi);
+  }
+  const capped = Math.min(scale, Math.sqrt(maxOutputPixels / (width * height)));
+  return Math.round(capped * 100) / 100;
+}
+
+/** The crop used to compare orientations: the page's middle, which a half turn maps onto itself. */
+const TRIAL_MAX_PIXELS = 900_000;
+
+async function trialImage(page: Gray, rotation: Rotation, charHeight: number | null): Promise<Buffer> {
+  const turned = rotation === 0 ? page : await fromSharp(rawInput(page).rotate(rotation));
+  const scale = charHeight ? Math.min(MAX_UPSCALE, Math.max(0.5, TARGET_CHAR_HEIGHT / charHeight)) : 1;
+  const bandHeight = Math.max(
+    1,
+    Math.min(
+      turned.height,
+      Math.round(Math.max(turned.height * 0.3, TRIAL_MAX_PIXELS / (turned.width * scale * scale))),
+    ),
+  );
+  const top = Math.max(0, Math.floor((turned.height - bandHeight) / 2));
+  return rawInput(turned)
+    .extract({ left: 0, top, width: turned.width, height: Math.min(bandHeight, turned.height - top) })
+    .resize(Math.max(1, Math.round(turned.width * scale)), null, { kernel: 'cubic' })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+}
+
+interface OrientationChoice {
+  rotation: Rotation;
+  /** How it was decided, for the steps log. */
+  how: string;
+}
+
+/**
+ * Decides which way up the page is. The text axis from character neighbours narrows it to
+ * {0, 180} or {90, 270}; OSD picks within that; when OSD proposes anything but "as is", or the
+ * axis says the page is on its side, both candidates are read and the more legible one wins,
+ * because OSD on small receipt print is confidently wrong about one page in six.
+ */
+async function chooseRotation(
+  page: Gray,
+  glyphs: Glyph[],
+  charHeight: number | null,
+  options: PreprocessOptions,
+): Promise<OrientationChoice> {
+  const axis = textAxis(glyphs);
+  let osdAnswer: Promise<Rotation | null> | null = null;
+  const askOsd = (): Promise<Rotation | null> => {
+    osdAnswer ??= (async () => {
+      const detect = options.osd;
+      if (!detect) return null;
+      // OSD reads character shapes; ~1600 px on the long side is plenty and keeps it fast.
+      const f = Math.min(1, 1600 / Math.max(page.width, page.height));
+      const input = await (f < 1 ? rawInput(page).resize(Math.round(page.width * f), null) : rawInput(page))
+        .png({ compressionLevel: 1 })
+        .toBuffer();
+      const osd = await detect(input);
+      return osd.confidence >= (options.minOsdConfidence ?? 1) ? osd.rotation : null;
+    })();
+    return osdAnswer;
+  };
+  const osdRotation = axis === 'vertical' ? null : await askOsd();
+  // OSD's "as is" carries no weight against the character-neighbour axis; its "turn it" does.
+  let candidates: Rotation[];
+  if (axis === 'vertical') candidates = [90, 270];
+  else if (osdRotation === null || osdRotation === 0) return { rotation: 0, how: 'as-is' };
+  else if (axis === 'horizontal') candidates = osdRotation === 180 ? [0, 180] : [0];
+  else candidates = [0, osdRotation];
+  if (candidates.length === 1) return { rotation: 0, how: 'as-is' };
+  const tieBreak = async (): Promise<Rotation> => {
+    const osd = axis === 'vertical' ? await askOsd() : osdRotation;
+    return osd !== null && candidates.includes(osd) ? osd : candidates[0]!;
+  };
+  if (!options.readability) return { rotation: await tieBreak(), how: 'osd' };
+
+  const scores: number[] = [];
+  for (const r of candidates) scores.push(await options.readability(await trialImage(page, r, charHeight)));
+  const [a, b] = scores as [number, number];
+  if (Math.abs(a - b) < 0.03) return { rotation: await tieBreak(), how: 'osd' };
+  return { rotation: a > b ? candidates[0]! : candidates[1]!, how: 'legibility' };
+}
+
+/**
+ * Makes a page ready for OCR: grayscale on white, contrast stretched, turned upright, small
+ * skew removed, and resized so that characters are about the size tesseract reads best.
+ */
+export async function preprocess(
+  png: Buffer | Uint8Array,
+  options: PreprocessOptions,
+): Promise<PreprocessedPage> {
+  const maxOutputPixels = options.maxOutputPixels ?? 24_000_000;
+  const skip = new Set(options.skip ?? []);
+  const steps: string[] = [];
+  let rotation: Rotation = 0;
+  let deskewAngle = 0;
+
+  let page: Gray;
+  try {
+    page = await toGray(png, options.maxInputPixels ?? DEFAULT_MAX_PIXELS);
+  } catch (e) {
+    throw sharpError(e, 'page image');
+  }
+  steps.push('grayscale');
+  const stretched = stretchContrast(page);
+  page = stretched.image;
+  if (stretched.changed) steps.push('contrast');
+
+  let analysis = await analysisCopy(page);
+  let glyphs = findGlyphs(analysis);
+
+  if (!skip.has('orient') && (options.osd || options.readability)) {
+    const choice = await chooseRotation(page, glyphs, estimateCharHeight(glyphs, analysis), options);
+    if (choice.rotation !== 0) {
+      rotation = choice.rotation;
+      page = await fromSharp(rawInput(page).rotate(rotation));
+      steps.push(`rotate-${rotation}-by-${choice.how}`);
+      analysis = await analysisCopy(page);
+    }
+  }
+
+  if (!skip.has('deskew')) {
+    const angle = estimateSkew(analysis);
+    if (Math.abs(angle) >= 0.2) {
+      deskewAngle = angle;
+      page = await fromSharp(rawInput(page).rotate(-angle, { background: '#ffffff' }));
+      steps.push(`deskew-${angle}`);
+      analysis = await analysisCopy(page);
+    }
+  }
+  if (rotation !== 0 || deskewAngle !== 0) glyphs = findGlyphs(analysis);
+
+  let scale = 1;
+  const charHeight = estimateCharHeight(glyphs, analysis);
+  if (!skip.has('upscale')) {
+    scale =
+      options.forceScale ??
+      chooseScale(
+        charHeight,
+        options.dpi,
+        page.width,
+        page.height,
+        maxOutputPixels,
+        options.targetCharHeight,
+      );
+    if (scale !== 1) {
+      const width = Math.max(1, Math.round(page.width * scale));
+      page = await fromSharp(
+        rawInput(page).resize(width, null, { kernel: scale > 1 ? 'cubic' : 'lanczos3' }),
+      );
+      steps.push(`${scale > 1 ? 'upscale' : 'downscale'}-${scale}`);
+    }
+  }
+
+  const dpi =
+    options.dpi !== null
+      ? Math.round(options.dpi * scale)
+      : charHeight !== null
+        ? Math.round((300 * charHeight * scale) / TARGET_CHAR_HEIGHT)
+        : Math.round(300 * scale);
+  const out = await rawInput(page).png({ compressionLevel: 3 }).withDensity(dpi).toBuffer();
+  return {
+    png: out,
+    width: page.width,
+    height: page.height,
+    dpi,
+    info: { rotation, deskewAngle, scale, steps },
+  };
+}
+
+/**
+ * The same page turned half way round. For a second opinion after OCR: a page read upright
+ * with low confidence may be upside down, and this costs no resampling.
+ */
+export async function turnHalf(page: PreprocessedPage): Promise<PreprocessedPage> {
+  const png = await sharp(page.png).rotate(180).png({ compressionLevel: 3 }).withDensity(page.dpi).toBuffer();
+  const rotation = ((page.info.rotation + 180) % 360) as Rotation;
+  return {
+    ...page,
+    png,
+    info: { ...page.info, rotation, steps: [...page.info.steps, 'rotate-180-after-ocr'] },
+  };
+}

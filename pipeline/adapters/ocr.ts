@@ -1,0 +1,326 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import type Tesseract from 'tesseract.js';
+import type { Line, Word } from '../../schemas/read.ts';
+import { PipelineError } from '../errors.ts';
+
+export type Rotation = 0 | 90 | 180 | 270;
+
+export interface OcrResult {
+  /** Lines as tesseract found them, each with its words; boxes in pixels of the image given. */
+  lines: Line[];
+  /** Mean word confidence, 0..1; 0 when no word was read. */
+  confidence: number;
+}
+
+export interface OrientationResult {
+  /** Clockwise degrees to turn the image so its text is upright. */
+  rotation: Rotation;
+  /** Tesseract's orientation confidence (roughly 0..20+; under ~1.5 it is a guess); 0 when OSD failed. */
+  confidence: number;
+}
+
+export interface OcrPool {
+  recognize(png: Buffer): Promise<OcrResult>;
+  detectOrientation(png: Buffer): Promise<OrientationResult>;
+  /** Terminates every worker; jobs still running reject. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Tesseract page segmentation modes worth choosing between for business documents.
+ * '3' is fully automatic layout, '4' one column of variable-size text, '6' one uniform block.
+ */
+export type PageSegMode = '3' | '4' | '6' | '11';
+
+export interface OcrPoolOptions {
+  /** Recognition workers (each a thread with its own ~100 MB of WASM heap). Default: one per core. */
+  size?: number;
+  /** Longest one page may take before its worker is killed and the job fails. Default 120 s. */
+  timeoutMs?: number;
+  /** Longest a worker may take to start (load WASM and language data). Default 60 s. */
+  startTimeoutMs?: number;
+  /** Page segmentation mode. Default '4': see the measurements in the read docs. */
+  psm?: PageSegMode;
+}
+
+export const DEFAULT_PSM: PageSegMode = '4';
+
+/** Language data shipped in npm packages, so tesseract never reaches for its CDN. */
+function languageDirs() {
+  const require = createRequire(import.meta.url);
+  return {
+    eng: join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int'),
+    osd: join(dirname(require.resolve('@tesseract.js-data/osd/package.json')), '4.0.0'),
+  };
+}
+
+type TesseractModule = typeof Tesseract;
+let tesseractPromise: Promise<TesseractModule> | null = null;
+function loadTesseract(): Promise<TesseractModule> {
+  tesseractPromise ??= import('tesseract.js').then((m) => (m.default ?? m) as TesseractModule);
+  return tesseractPromise;
+}
+
+class TimeoutError extends Error {}
+class PoolClosedError extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TimeoutError(`${what} took longer than ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A fixed number of workers started on demand and reused; jobs wait in FIFO order for a free
+ * one. A worker whose job timed out or crashed is thrown away, and a fresh one takes its place.
+ */
+class WorkerPool<W> {
+  #idle: W[] = [];
+  #all = new Set<W>();
+  #starting = 0;
+  #waiters: { resolve: (w: W) => void; reject: (e: unknown) => void }[] = [];
+  #closed = false;
+  #closedSignal: Promise<never>;
+  #signalClosed!: (e: unknown) => void;
+
+  constructor(
+    private readonly size: number,
+    private readonly create: () => Promise<W>,
+    private readonly destroy: (w: W) => Promise<void>,
+  ) {
+    this.#closedSignal = new Promise<never>((_, reject) => {
+      this.#signalClosed = reject;
+    });
+    // Nobody may be racing against it when close() fires; that must not be an unhandled rejection.
+    this.#closedSignal.catch(() => {});
+  }
+
+  async run<T>(job: (w: W) => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+    const worker = await this.#acquire();
+    try {
+      const result = await Promise.race([withTimeout(job(worker), timeoutMs, what), this.#closedSignal]);
+      this.#release(worker);
+      return result;
+    } catch (e) {
+      if (this.#closed) throw new PoolClosedError('The OCR pool was closed while a page was being read.');
+      // A timed-out worker is still grinding and a failed one may be wedged: neither is reused.
+      this.#discard(worker);
+      throw e;
+    }
+  }
+
+  async #acquire(): Promise<W> {
+    if (this.#closed) throw new PoolClosedError('The OCR pool is closed.');
+    const idle = this.#idle.pop();
+    if (idle !== undefined) return idle;
+    if (this.#all.size + this.#starting < this.size) return this.#spawn();
+    return new Promise<W>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  async #spawn(): Promise<W> {
+    this.#starting++;
+    try {
+      const w = await this.create();
+      if (this.#closed) {
+        await this.destroy(w).catch(() => {});
+        throw new PoolClosedError('The OCR pool is closed.');
+      }
+      this.#all.add(w);
+      return w;
+    } finally {
+      this.#starting--;
+    }
+  }
+
+  #release(w: W): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter.resolve(w);
+    else this.#idle.push(w);
+  }
+
+  #discard(w: W): void {
+    this.#all.delete(w);
+    this.destroy(w).catch(() => {});
+    const waiter = this.#waiters.shift();
+    if (waiter) this.#spawn().then(waiter.resolve, waiter.reject);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new PoolClosedError('The OCR pool was closed.');
+    this.#signalClosed(error);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    const all = [...this.#all];
+    this.#all.clear();
+    this.#idle = [];
+    await Promise.all(all.map((w) => this.destroy(w).catch(() => {})));
+  }
+}
+
+function toPipelineError(e: unknown, what: string): PipelineError {
+  if (e instanceof PipelineError) return e;
+  if (e instanceof TimeoutError) {
+    // The machine may simply be overloaded; a retry on a fresh worker is worth one more go.
+    return new PipelineError('internal-error', `OCR gave up: ${e.message}.`, { cause: e, retryable: true });
+  }
+  if (e instanceof PoolClosedError) {
+    return new PipelineError('internal-error', e.message, { cause: e, retryable: true });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new PipelineError('internal-error', `OCR failed while ${what}: ${message}`, {
+    cause: e,
+    retryable: true,
+  });
+}
+
+function box(b: Tesseract.Bbox) {
+  return { x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 };
+}
+
+function clamp01(n: number): number {
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0;
+}
+
+/** Tesseract's block → paragraph → line → word tree, flattened to the contract's lines. */
+export function linesFromBlocks(blocks: Tesseract.Block[] | null): OcrResult {
+  const lines: Line[] = [];
+  let sum = 0;
+  let count = 0;
+  for (const block of blocks ?? []) {
+    for (const para of block.paragraphs ?? []) {
+      for (const line of para.lines ?? []) {
+        const words: Word[] = [];
+        for (const w of line.words ?? []) {
+          const text = w.text.trim();
+          if (!text) continue;
+          const confidence = clamp01(w.confidence / 100);
+          words.push({ text, box: box(w.bbox), confidence });
+          sum += confidence;
+          count++;
+        }
+        if (words.length === 0) continue;
+        lines.push({
+          text: words.map((w) => w.text).join(' '),
+          box: box(line.bbox),
+          confidence: words.reduce((s, w) => s + w.confidence, 0) / words.length,
+          words,
+        });
+      }
+    }
+  }
+  return { lines, confidence: count ? sum / count : 0 };
+}
+
+/**
+ * Tesseract's `orientation_degrees` is already the clockwise turn that makes the page upright
+ * (measured: a page turned 90° clockwise reports 270).
+ */
+export function rotationFromOsd(orientationDegrees: number | null): Rotation {
+  return orientationDegrees === 90 || orientationDegrees === 180 || orientationDegrees === 270
+    ? orientationDegrees
+    : 0;
+}
+
+export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
+  const size = Math.max(1, options.size ?? availableParallelism());
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const psm = options.psm ?? DEFAULT_PSM;
+  const dirs = languageDirs();
+
+  const baseOptions = {
+    cacheMethod: 'none',
+    gzip: true,
+    // Without a handler a failed job also throws inside the message listener and takes the
+    // process down; the job's own promise rejects, which is where we handle it.
+    errorHandler: () => {},
+    logger: () => {},
+  };
+
+  const recognizers = new WorkerPool<Tesseract.Worker>(
+    size,
+    async () => {
+      const T = await loadTesseract();
+      const worker = await withTimeout(
+        T.createWorker('eng', T.OEM.LSTM_ONLY, { ...baseOptions, langPath: dirs.eng }),
+        startTimeoutMs,
+        'Starting an OCR worker',
+      );
+      await worker.setParameters({
+        tessedit_pageseg_mode: psm as Tesseract.PSM,
+        // Pages reach OCR at about 300 dpi; without this tesseract guesses from the image header.
+        user_defined_dpi: '300',
+        // Keeps spaces inside lines as single spaces, as the contract's line text wants.
+        preserve_interword_spaces: '0',
+        // Tesseract's notes ("Detected 12 diacritics") would otherwise go to our stdout.
+        debug_file: '/dev/null',
+      });
+      return worker;
+    },
+    (w) => w.terminate().then(() => {}),
+  );
+
+  // Orientation detection needs the legacy engine; one worker is plenty, it takes ~0.1-0.5 s a page.
+  const detectors = new WorkerPool<Tesseract.Worker>(
+    1,
+    async () => {
+      const T = await loadTesseract();
+      const worker = await withTimeout(
+        T.createWorker('osd', T.OEM.TESSERACT_ONLY, {
+          ...baseOptions,
+          langPath: dirs.osd,
+          legacyCore: true,
+          legacyLang: true,
+        }),
+        startTimeoutMs,
+        'Starting the orientation worker',
+      );
+      await worker.setParameters({ user_defined_dpi: '300', debug_file: '/dev/null' });
+      return worker;
+    },
+    (w) => w.terminate().then(() => {}),
+  );
+
+  return {
+    async recognize(png) {
+      try {
+        const { data } = await recognizers.run(
+          (w) => w.recognize(png, {}, { blocks: true, text: false }),
+          timeoutMs,
+          'Reading one page',
+        );
+        return linesFromBlocks(data.blocks);
+      } catch (e) {
+        throw toPipelineError(e, 'reading a page');
+      }
+    },
+    async detectOrientation(png) {
+      try {
+        const { data } = await detectors.run((w) => w.detect(png), timeoutMs, 'Detecting orientation');
+        if (data.orientation_degrees === null || data.orientation_confidence === null) {
+          return { rotation: 0, confidence: 0 };
+        }
+        return {
+          rotation: rotationFromOsd(data.orientation_degrees),
+          confidence: data.orientation_confidence,
+        };
+      } catch (e) {
+        if (e instanceof PoolClosedError || e instanceof TimeoutError)
+          throw toPipelineError(e, 'detecting orientation');
+        // Tesseract rejects pages with too little text for OSD; "upright, no idea how sure" is the honest answer.
+        return { rotation: 0, confidence: 0 };
+      }
+    },
+    async close() {
+      await Promise.all([recognizers.close(), detectors.close()]);
+    },
+  };
+}

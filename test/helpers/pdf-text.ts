@@ -1,0 +1,29 @@
+import { openPdf } from '../../pipeline/adapters/pdf.ts';
+import type { ReadResult } from '../../schemas/read.ts';
+
+/**
+ * A digital PDF as the pipeline's text-layer path reads it (pipeline/adapters/pdf.ts), without
+ * the OCR fallback: enough to test extractors on generated documents quickly.
+ */
+export async function readPdfText(bytes: Uint8Array, dpi = 200): Promise<ReadResult> {
+  const doc = await openPdf(bytes);
+  try {
+    const pages: ReadResult['pages'] = [];
+    for (let n = 1; n <= doc.numPages; n++) {
+      const layer = await doc.readTextLayer(n, dpi);
+      pages.push({
+        number: n,
+        source: 'text-layer',
+        width: layer.width,
+        height: layer.height,
+        dpi,
+        lines: layer.lines,
+        preprocess: null,
+        ocrConfidence: null,
+      });
+    }
+    return { pages };
+  } finally {
+    await doc.close();
+  }
+}

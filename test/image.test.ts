@@ -1,0 +1,172 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imagePageCount, inferDpi, loadImagePage, preprocess, turnHalf } from '../pipeline/adapters/image.ts';
+import { createOcrPool, type OcrPool } from '../pipeline/adapters/ocr.ts';
+import { isPipelineError } from '../pipeline/errors.ts';
+import { invoiceScan, makeTiff } from './helpers/documents.ts';
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    return isPipelineError(e) ? e.code : `not a PipelineError: ${e}`;
+  }
+  return 'no error';
+}
+
+const solid = (background: string, width = 120, height = 80) =>
+  sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
+
+describe('loading image pages', () => {
+  it('counts and loads the pages of a multi-page TIFF', async () => {
+    const tiff = await makeTiff([await solid('#ffffff'), await solid('#000000'), await solid('#808080')]);
+    expect(await imagePageCount(tiff)).toBe(3);
+    const means = [];
+    for (const i of [0, 1, 2]) {
+      const page = await loadImagePage(tiff, i);
+      expect([page.width, page.height]).toEqual([120, 80]);
+      means.push(Math.round((await sharp(page.png).stats()).channels[0]!.mean));
+    }
+    expect(means).toEqual([255, 0, 128]);
+    expect(await codeOf(loadImagePage(tiff, 3))).toBe('internal-error');
+  });
+
+  it('turns a photo by its EXIF orientation', async () => {
+    const jpeg = await sharp(await solid('#ffffff', 300, 100))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const page = await loadImagePage(jpeg);
+    expect([page.width, page.height]).toEqual([100, 300]);
+  });
+
+  it('refuses a page over the pixel limit with the numbers in the message', async () => {
+    const big = await solid('#ffffff', 3000, 2000);
+    const error = await loadImagePage(big, 0, { maxPixels: 1_000_000 }).catch((e) => e);
+    expect(isPipelineError(error) && error.code).toBe('too-many-pixels');
+    expect(String(error.message)).toMatch(/3000×2000/);
+  });
+
+  it('reports a JPEG cut in half as truncated', async () => {
+    const jpeg = await sharp(await invoiceScan(100))
+      .jpeg()
+      .toBuffer();
+    expect(await codeOf(loadImagePage(jpeg.subarray(0, Math.floor(jpeg.length / 2))))).toBe('truncated');
+  });
+
+  it('reports a PNG whose body is garbage as unreadable, not as a crash', async () => {
+    const png = await solid('#ffffff');
+    const broken = Buffer.concat([png.subarray(0, 40), Buffer.alloc(400, 0x41)]);
+    expect(['corrupt', 'truncated']).toContain(await codeOf(loadImagePage(broken)));
+    expect(['corrupt', 'truncated']).toContain(await codeOf(imagePageCount(Buffer.from('not an image'))));
+  });
+
+  it('trusts a real density, infers A4 scans, and admits when it cannot tell', () => {
+    expect(inferDpi(1000, 1000, 300)).toBe(300);
+    expect(inferDpi(2481, 3508, 96)).toBe(300);
+    expect(inferDpi(1275, 1650, 72)).toBe(150);
+    expect(inferDpi(463, 1013, 72)).toBeNull();
+  });
+});
+
+describe('preprocess', () => {
+  let pool: OcrPool;
+  let scan: Buffer;
+  const orient = () => ({
+    osd: (png: Buffer) => pool.detectOrientation(png),
+    readability: async (png: Buffer) => (await pool.recognize(png)).confidence,
+  });
+
+  beforeAll(async () => {
+    pool = createOcrPool({ size: 2 });
+    scan = await invoiceScan(150);
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('makes a one-channel grayscale PNG and leaves a straight, upright page alone', async () => {
+    const rgba = await sharp(scan).ensureAlpha().png().toBuffer();
+    const out = await preprocess(rgba, { dpi: 150, ...orient() });
+    const meta = await sharp(out.png).metadata();
+    expect(meta.channels).toBe(1);
+    expect([meta.width, meta.height]).toEqual([out.width, out.height]);
+    expect(out.info.rotation).toBe(0);
+    expect(out.info.deskewAngle).toBe(0);
+    expect(out.info.steps[0]).toBe('grayscale');
+  });
+
+  for (const skew of [3, -4.5, 1.2]) {
+    it(`measures and removes a ${skew}° skew`, async () => {
+      const skewed = await sharp(scan).rotate(skew, { background: '#ffffff' }).png().toBuffer();
+      const out = await preprocess(skewed, { dpi: 150, skip: ['orient', 'upscale'] });
+      expect(Math.abs(out.info.deskewAngle - skew)).toBeLessThanOrEqual(0.3);
+      expect(out.info.steps).toContain(`deskew-${out.info.deskewAngle}`);
+    });
+  }
+
+  for (const turn of [90, 180, 270] as const) {
+    it(`turns a page scanned ${turn}° clockwise back upright`, async () => {
+      const turned = await sharp(scan).rotate(turn).png().toBuffer();
+      const out = await preprocess(turned, { dpi: 150, ...orient() });
+      expect((turn + out.info.rotation) % 360).toBe(0);
+      const upright = await sharp(scan).metadata();
+      // Upright again means portrait again.
+      expect(out.width < out.height).toBe(upright.width! < upright.height!);
+    });
+  }
+
+  it('turns and deskews a page that is both sideways and crooked', async () => {
+    const crooked = await sharp(await sharp(scan).rotate(90).png().toBuffer())
+      .rotate(2.5, { background: '#ffffff' })
+      .png()
+      .toBuffer();
+    const out = await preprocess(crooked, { dpi: 150, ...orient() });
+    expect(out.info.rotation).toBe(270);
+    expect(Math.abs(out.info.deskewAngle - 2.5)).toBeLessThanOrEqual(0.3);
+  });
+
+  it('upscales a low-resolution scan to about 300 dpi, and not a 300 dpi one', async () => {
+    const low = await invoiceScan(100);
+    const up = await preprocess(low, { dpi: null, skip: ['orient'] });
+    expect(up.info.scale).toBeGreaterThan(2);
+    expect(up.info.steps.some((s) => s.startsWith('upscale-'))).toBe(true);
+    expect(up.dpi).toBeGreaterThan(230);
+    expect(up.dpi).toBeLessThan(400);
+    expect(up.width).toBe(Math.round((await sharp(low).metadata()).width! * up.info.scale));
+
+    const fine = await preprocess(await invoiceScan(300), { dpi: 300, skip: ['orient'] });
+    expect(fine.info.scale).toBe(1);
+    expect(fine.dpi).toBe(300);
+  });
+
+  it('keeps the output under the pixel cap whatever the upscale wants', async () => {
+    const low = await invoiceScan(100);
+    const out = await preprocess(low, { dpi: 100, skip: ['orient'], maxOutputPixels: 2_000_000 });
+    expect(out.width * out.height).toBeLessThanOrEqual(2_000_000 * 1.01);
+  });
+
+  it('turns a preprocessed page half way round on request', async () => {
+    const out = await preprocess(scan, { dpi: 150, skip: ['orient', 'deskew', 'upscale'] });
+    const turned = await turnHalf(out);
+    expect(turned.info.rotation).toBe(180);
+    expect([turned.width, turned.height]).toEqual([out.width, out.height]);
+    const top = async (png: Buffer) => {
+      const strip = await sharp(png)
+        .extract({ left: 0, top: 0, width: out.width, height: 200 })
+        .raw()
+        .toBuffer();
+      return strip.reduce((sum, v) => sum + v, 0) / strip.length;
+    };
+    // The invoice's heading is at the top; turned, the top strip is blank paper.
+    expect(await top(turned.png)).toBeGreaterThan(await top(out.png));
+  });
+
+  it('copes with a blank page', async () => {
+    const out = await preprocess(await solid('#ffffff', 600, 800), { dpi: null, ...orient() });
+    expect(out.info.rotation).toBe(0);
+    expect(out.info.deskewAngle).toBe(0);
+  });
+});

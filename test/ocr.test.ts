@@ -1,0 +1,117 @@
+import sharp from 'sharp';
+import type Tesseract from 'tesseract.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOcrPool, linesFromBlocks, type OcrPool, rotationFromOsd } from '../pipeline/adapters/ocr.ts';
+import { openPdf } from '../pipeline/adapters/pdf.ts';
+import { isPipelineError } from '../pipeline/errors.ts';
+import type { Word } from '../schemas/read.ts';
+import { INVOICE_LINES, makeTextPdf } from './helpers/documents.ts';
+
+describe('OCR pool', () => {
+  let pool: OcrPool;
+  let page: Buffer;
+  let truth: Word[];
+
+  beforeAll(async () => {
+    pool = createOcrPool({ size: 2 });
+    const pdf = await openPdf(await makeTextPdf([INVOICE_LINES]));
+    try {
+      page = await pdf.renderPage(1, 300);
+      truth = (await pdf.readTextLayer(1, 300)).lines.flatMap((l) => l.words);
+    } finally {
+      await pdf.close();
+    }
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('reads a 300 dpi page with word boxes where the words were drawn', async () => {
+    const { lines, confidence } = await pool.recognize(page);
+    expect(confidence).toBeGreaterThan(0.8);
+    const words = lines.flatMap((l) => l.words);
+    for (const text of ['INV-2024-0042', 'Northwind', 'Portsmouth', 'Consulting', '2,886.60', 'business']) {
+      const want = truth.find((w) => w.text === text)!;
+      const got = words.find((w) => w.text === text);
+      expect(got, `OCR found "${text}"`).toBeDefined();
+      // Text-layer boxes include the font's ascent and descent; OCR boxes hug the ink.
+      expect(Math.abs(got!.box.x0 - want.box.x0)).toBeLessThan(12);
+      expect(Math.abs(got!.box.x1 - want.box.x1)).toBeLessThan(12);
+      expect(got!.box.y0).toBeGreaterThanOrEqual(want.box.y0 - 6);
+      expect(got!.box.y1).toBeLessThanOrEqual(want.box.y1 + 6);
+      expect(got!.confidence).toBeGreaterThan(0.5);
+      expect(got!.confidence).toBeLessThanOrEqual(1);
+    }
+    for (const line of lines) expect(line.text).toBe(line.words.map((w) => w.text).join(' '));
+  });
+
+  it('tells which way a page is turned', async () => {
+    const sideways = await sharp(page).rotate(90).png().toBuffer();
+    expect((await pool.detectOrientation(sideways)).rotation).toBe(270);
+    const upright = await pool.detectOrientation(page);
+    expect(upright.rotation).toBe(0);
+    expect(upright.confidence).toBeGreaterThan(1);
+  });
+
+  it('answers "upright, no confidence" when OSD finds too little text', async () => {
+    const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    expect(await pool.detectOrientation(blank)).toEqual({ rotation: 0, confidence: 0 });
+    expect(await pool.recognize(blank)).toEqual({ lines: [], confidence: 0 });
+  });
+
+  it('queues more jobs than workers and gives the same answer for the same image', async () => {
+    const strip = await sharp(page).extract({ left: 0, top: 250, width: 2480, height: 450 }).png().toBuffer();
+    const results = await Promise.all([1, 2, 3, 4].map(() => pool.recognize(strip)));
+    expect(results[0]!.lines.length).toBeGreaterThan(1);
+    for (const r of results) expect(r).toEqual(results[0]);
+  });
+});
+
+describe('OCR pool failures', () => {
+  it('fails a job that runs past its timeout with a retryable error, and closes cleanly', async () => {
+    const pool = createOcrPool({ size: 1, timeoutMs: 1 });
+    const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    const error = await pool.recognize(png).catch((e) => e);
+    expect(isPipelineError(error)).toBe(true);
+    expect(error.code).toBe('internal-error');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/longer than/);
+    await pool.close();
+    await pool.close();
+    const afterClose = await pool.recognize(png).catch((e) => e);
+    expect(isPipelineError(afterClose) && afterClose.code).toBe('internal-error');
+  });
+});
+
+describe('converting tesseract output', () => {
+  it('flattens blocks to lines, drops empty words and scales confidence to 0..1', () => {
+    const bbox = (x0: number) => ({ x0, y0: 10, x1: x0 + 50, y1: 30 });
+    const word = (text: string, confidence: number, x0: number) => ({ text, confidence, bbox: bbox(x0) });
+    const blocks = [
+      {
+        paragraphs: [
+          {
+            lines: [
+              { bbox: bbox(0), words: [word('Total', 90, 0), word(' ', 10, 60), word('9.00', 70, 120)] },
+              { bbox: bbox(0), words: [word('', 0, 0)] },
+            ],
+          },
+        ],
+      },
+    ] as unknown as Tesseract.Block[];
+    const { lines, confidence } = linesFromBlocks(blocks);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.text).toBe('Total 9.00');
+    expect(lines[0]!.words.map((w) => w.confidence)).toEqual([0.9, 0.7]);
+    expect(confidence).toBeCloseTo(0.8);
+    expect(linesFromBlocks(null)).toEqual({ lines: [], confidence: 0 });
+  });
+
+  it('maps OSD degrees to the clockwise turn that makes the page upright', () => {
+    expect([0, 90, 180, 270, null].map(rotationFromOsd)).toEqual([0, 90, 180, 270, 0]);
+  });
+});

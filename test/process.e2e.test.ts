@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readMetadata } from '../cli/eval.command.ts';
+import { createLocalDeps } from '../pipeline/deps.ts';
+import { scoreValue } from '../pipeline/evaluation.ts';
+import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
+import { runBatch } from '../pipeline/run-batch.ts';
+import type { MetadataLine } from '../schemas/eval.ts';
+import type { FailedEntry, PostedRecord, ReviewItem, RunSummary } from '../schemas/record.ts';
+
+const INBOX = new URL('../samples/inbox/', import.meta.url).pathname;
+const readJsonl = async <T>(path: string): Promise<T[]> =>
+  (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+
+/**
+ * The whole inbox through the in-process pipeline, with the bad files of the issue dropped in:
+ * every good document must land where its ground truth says, the bad ones in failed.jsonl.
+ */
+describe('paperline process on samples/inbox plus bad files', () => {
+  let truth: MetadataLine[];
+  let out: string;
+  let summary: RunSummary;
+  let posted: PostedRecord[];
+  let reviews: ReviewItem[];
+  let failed: FailedEntry[];
+
+  beforeAll(async () => {
+    truth = await readMetadata(INBOX);
+    const input = await mkdtemp(join(tmpdir(), 'paperline-inbox-'));
+    out = await mkdtemp(join(tmpdir(), 'paperline-out-'));
+    for (const t of truth) await copyFile(join(INBOX, t.file_name), join(input, t.file_name));
+    const firstPdf = truth.find((t) => t.file_name.endsWith('.pdf'))?.file_name ?? '';
+    const pdf = await readFile(join(INBOX, firstPdf));
+    await writeFile(join(input, 'empty.pdf'), Buffer.alloc(0));
+    await writeFile(join(input, 'truncated.pdf'), pdf.subarray(0, Math.floor(pdf.length / 2)));
+    await writeFile(join(input, 'notes.png'), 'Meeting notes: call the bank on Monday.\n');
+    await copyFile(join(INBOX, firstPdf), join(input, `resent-${firstPdf}`));
+
+    const { deps, close } = await createLocalDeps({ limits: DEFAULT_INGEST_LIMITS });
+    try {
+      summary = await runBatch([input], deps, { out, concurrency: 2, limits: DEFAULT_INGEST_LIMITS });
+    } finally {
+      await close();
+    }
+    posted = (
+      await Promise.all(
+        ['finance', 'hr', 'claims'].map((d) => readJsonl<PostedRecord>(join(out, 'posted', `${d}.jsonl`))),
+      )
+    ).flat();
+    reviews = await Promise.all(
+      (await readdir(join(out, 'review'))).map(async (f) =>
+        JSON.parse(await readFile(join(out, 'review', f), 'utf8')),
+      ),
+    );
+    failed = await readJsonl<FailedEntry>(join(out, 'failed.jsonl'));
+  }, 900_000);
+
+  it('writes all three department files and a summary', async () => {
+    const files = await readdir(join(out, 'posted'));
+    expect(files.sort()).toEqual(['claims.jsonl', 'finance.jsonl', 'hr.jsonl']);
+    const onDisk = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(onDisk.documents).toBe(truth.length + 4);
+    expect(onDisk.failed).toBe(3);
+    expect(onDisk.posted.finance + onDisk.posted.hr + onDisk.posted.claims).toBe(posted.length);
+    expect(summary.pagesPerMinute).toBeGreaterThan(0);
+  });
+
+  it('puts every document where its ground truth says', () => {
+    const placed = truth.map((t) => {
+      const p = posted.find((r) => r.sourceFile === t.file_name);
+      const r = reviews.find((x) => x.sourceFile === t.file_name);
+      const where = p ? `posted:${p.department}` : r ? 'review' : 'missing';
+      const want = t.expect === 'review' ? 'review' : `posted:${t.department}`;
+      const why = r ? r.reasons.map((x) => x.message).join(' | ') : '';
+      return { file: t.file_name, where, want, why };
+    });
+    expect(placed.filter((p) => p.where !== p.want)).toEqual([]);
+  });
+
+  it('posts no wrong value: every posted field with a truth equals it', () => {
+    const wrong = posted.flatMap((r) => {
+      const t = truth.find((x) => x.file_name === r.sourceFile);
+      expect(t?.docType).toBe(r.docType);
+      return Object.entries(r.fields)
+        .filter(([name, f]) => t?.fields[name] !== undefined && !scoreValue(t.fields[name], f.value).correct)
+        .map(([name, f]) => ({ file: r.sourceFile, name, truth: t?.fields[name], got: f.value }));
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives every field evidence on a real page, and records how each page was read', () => {
+    for (const r of posted) {
+      for (const p of r.pages) {
+        if (p.source === 'ocr') expect(p.preprocess?.steps.length).toBeGreaterThan(0);
+        else expect(p.preprocess).toBeNull();
+      }
+      for (const [name, f] of Object.entries(r.fields)) {
+        expect(f.evidence.length, `${r.sourceFile} ${name}`).toBeGreaterThan(0);
+        for (const e of f.evidence) expect(e.page).toBeLessThanOrEqual(r.pages.length);
+      }
+    }
+    const digital = posted.filter((r) => truth.find((t) => t.file_name === r.sourceFile)?.kind === 'digital');
+    expect(digital.length).toBeGreaterThan(0);
+    for (const r of digital) expect(r.pages.every((p) => p.source === 'text-layer')).toBe(true);
+  });
+
+  it('records bad files in failed.jsonl with clear reasons and processes duplicates once', () => {
+    const byName = Object.fromEntries(failed.map((f) => [f.sourceFile, f]));
+    expect(byName['empty.pdf']?.code).toBe('empty-file');
+    expect(byName['truncated.pdf']?.code).toBe('truncated');
+    expect(byName['notes.png']?.code).toBe('mislabelled');
+    for (const f of failed) expect(f.message).toMatch(/\w+ \w+ \w+/);
+    expect(summary.duplicates).toHaveLength(1);
+    expect(summary.duplicates[0]?.sourceFile).toMatch(/^resent-/);
+    const all = [...posted.map((r) => r.sourceFile), ...reviews.map((r) => r.sourceFile)];
+    expect(all.filter((f) => f.startsWith('resent-'))).toEqual([]);
+  });
+});
+
+describe('the paperline bin', () => {
+  it('processes a folder offline and prints the summary table', async () => {
+    const input = await mkdtemp(join(tmpdir(), 'paperline-bin-'));
+    const out = await mkdtemp(join(tmpdir(), 'paperline-bin-out-'));
+    const digital = (await readMetadata(INBOX)).find((t) => t.kind === 'digital' && t.expect !== 'review');
+    if (!digital) throw new Error('the inbox has no digital document');
+    await copyFile(join(INBOX, digital.file_name), join(input, digital.file_name));
+    await writeFile(join(input, 'empty.png'), Buffer.alloc(0));
+    const bin = new URL('../bin/paperline.js', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'process', input, '--out', out], {
+      env: { ...process.env, CI: 'true' },
+    });
+    expect(stdout).toMatch(/pages per minute/);
+    expect(stdout).toMatch(/failed\s+1/);
+    const dept = digital.department ?? '';
+    expect(await readJsonl(join(out, 'posted', `${dept}.jsonl`))).toHaveLength(1);
+  }, 120_000);
+});
