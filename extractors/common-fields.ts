@@ -1,7 +1,7 @@
 import type { ExtractedField, ExtractedFields } from '../schemas/common.ts';
 import type { DocContext } from './context.ts';
 import { amountParser, byLabel, type Candidate, dateParser, toField } from './field.ts';
-import { toCents } from './parse/amount.ts';
+import { parseAmount, toCents } from './parse/amount.ts';
 import { findDates } from './parse/date.ts';
 
 /** Sets a field only when a candidate exists, so absent fields stay absent rather than null. */
@@ -94,4 +94,40 @@ export function corroborateSum(fields: ExtractedFields, addends: string[], total
       flags: [...new Set([...(f.flags ?? []), 'arithmetic-checked'])],
     };
   });
+}
+
+/**
+ * OCR reads "$" as "5", "S" or "8" ("$32.17" as "532.17"). On a document that prints "$",
+ * when the sum does not hold but does once one figure loses such a leading character, that
+ * figure is repaired and flagged. A sum that is off for any other reason is left alone.
+ */
+export function repairDollarSign(
+  doc: DocContext,
+  fields: ExtractedFields,
+  addends: string[],
+  total: string,
+): void {
+  if (!/\$\s?\d/.test(doc.view.text)) return;
+  const names = [...addends, total];
+  if (names.some((n) => typeof fields[n]?.value !== 'string')) return;
+  const cents = (n: string) => toCents(fields[n]!.value as string);
+  const holds = (values: Map<string, number>) =>
+    Math.abs(
+      addends.reduce((a, n) => a + (values.get(n) ?? cents(n)), 0) - (values.get(total) ?? cents(total)),
+    ) <= 1;
+  if (holds(new Map())) return;
+  for (const name of names) {
+    const f = fields[name]!;
+    const printed = f.evidence[0]?.text ?? '';
+    if (!/^[5S8]\d/.test(printed)) continue;
+    const repaired = parseAmount(printed.slice(1), doc.amounts);
+    if (!repaired || !holds(new Map([[name, toCents(repaired.value)]]))) continue;
+    fields[name] = {
+      ...f,
+      value: repaired.value,
+      confidence: Math.round(f.confidence * 0.8 * 1000) / 1000,
+      flags: [...new Set([...(f.flags ?? []), 'ocr-repaired'])],
+    };
+    return;
+  }
 }

@@ -7,6 +7,7 @@ import {
   nearestTo,
   put,
   putField,
+  repairDollarSign,
 } from './common-fields.ts';
 import { analyse, currencyField, type ExtractContext } from './context.ts';
 import type { Extractor } from './extractor.ts';
@@ -118,6 +119,7 @@ export const invoiceExtractor: Extractor = {
       'taxAmount',
       nearestTo(amountCandidates(doc, INVOICE_LABELS.tax, { exclude: INVOICE_LABELS.taxExclude }), limit),
     );
+    repairDollarSign(doc, fields, ['subtotal', 'taxAmount'], 'total');
     corroborateSum(fields, ['subtotal', 'taxAmount'], 'total');
     const items = findLineItems(doc);
     if (items) fields.lineItems = items;

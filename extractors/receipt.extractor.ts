@@ -7,6 +7,7 @@ import {
   nearestTo,
   put,
   putField,
+  repairDollarSign,
 } from './common-fields.ts';
 import { analyse, currencyField, type ExtractContext } from './context.ts';
 import type { Extractor } from './extractor.ts';
@@ -109,6 +110,7 @@ export const receiptExtractor: Extractor = {
         floor,
       ),
     );
+    repairDollarSign(doc, fields, ['subtotal', 'taxAmount'], 'total');
     corroborateSum(fields, ['subtotal', 'taxAmount'], 'total');
     const items = findLineItems(doc);
     if (items) fields.lineItems = items;

@@ -7,7 +7,7 @@ import { classThreshold, fieldThreshold } from './config.ts';
 export type RouteDecision = { outcome: 'posted' } | { outcome: 'review'; reasons: ReviewReason[] };
 
 /**
- * Posts only when the class and every required field clear their thresholds and validation
+ * Posts only when the class and every field clear their thresholds and validation
  * passed; anything else goes to a person with every reason at once, so a reviewer sees the
  * whole picture rather than fixing one problem per round trip.
  */
@@ -40,13 +40,12 @@ export function route(input: {
       message: `Classified as ${docType} with confidence ${classConfidence.toFixed(2)}, below ${minClass}.`,
     });
   }
-  const missing: string[] = [];
-  for (const name of requiredFields(docType)) {
-    const field = fields[name];
-    if (field === undefined || field.value === undefined || field.value === null || field.value === '') {
-      missing.push(name);
-      continue;
-    }
+  const required = requiredFields(docType);
+  const missing = required.filter((name) => isEmpty(fields[name]?.value));
+  // Optional fields are held to the same bar as required ones: a wrong line item or tax amount
+  // posted to an ERP costs as much as a wrong total, so only their absence is forgiven.
+  for (const [name, field] of Object.entries(fields)) {
+    if (isEmpty(field.value)) continue;
     const min = fieldThreshold(thresholds, docType, name);
     if (field.confidence < min) {
       reasons.push({
@@ -69,4 +68,8 @@ export function route(input: {
     reasons.push(r);
   }
   return reasons.length === 0 ? { outcome: 'posted' } : { outcome: 'review', reasons };
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
 }

@@ -73,6 +73,33 @@ describe('invoice extractor', () => {
     expect(g.vendorAddress?.value).toBe('Hauptstraße 12, 10115 Berlin, Germany');
   });
 
+  it('repairs a "$" read as "5" when the sum proves it, and trusts figures the sum confirms', () => {
+    const g = invoiceExtractor.extract(
+      readFromText(
+        [
+          'Summit Ridge Logistics LLC',
+          '2457 Oak Lane, Suite 137',
+          'Columbus, OH 43215',
+          'Invoice Number: F2024-7790',
+          'Net amount | | $536.20',
+          'Sales Tax (6%) | | 532.17',
+          'Total Payable | | $568.37',
+        ],
+        { confidence: 0.7 },
+      ),
+    );
+    expect(g.taxAmount).toMatchObject({ value: '32.17', flags: expect.arrayContaining(['ocr-repaired']) });
+    expect(g.total?.flags).toContain('arithmetic-checked');
+  });
+
+  it('leaves a total that is off for another reason to the validator', () => {
+    const g = invoiceExtractor.extract(
+      readFromText(['Acme Ltd', 'Subtotal | | $100.00', 'Tax | | $8.00', 'Total | | $118.00']),
+    );
+    expect([g.subtotal?.value, g.taxAmount?.value, g.total?.value]).toEqual(['100.00', '8.00', '118.00']);
+    expect(g.total?.flags ?? []).not.toContain('arithmetic-checked');
+  });
+
   it('reads the digital invoices of samples/inbox exactly', () =>
     expectInboxExact(invoiceExtractor, 'invoice'));
   it('reads every field of generated invoices of every layout', () =>

@@ -146,18 +146,22 @@ describe('readDocument on images', () => {
     // A 463 px wide receipt is small print: it must have been enlarged for OCR.
     expect(info.scale).toBeGreaterThan(1.5);
 
+    // Lines of the dataset's transcript; the scan is poor, so some others come out misspelt.
     const wanted = [
       'TAMAN DAYA,',
-      '81100 JOHOR BAHRU,',
+      'JOHOR.',
+      'DOCUMENT NO',
       'CASH BILL',
+      'MODELLING CLAY KIDDY FISH',
       'CHANGE',
       'THANK YOU',
-      'PLEASE COME AGAIN !',
+      '81100 JOHOR BAHRU,',
     ];
+    expect(wanted.every((w) => transcript.some((t) => t.text.includes(w)))).toBe(true);
     const found = wanted.filter((text) =>
       page!.lines.some((l) => l.text.toUpperCase().replace(/\s+/g, ' ').includes(text)),
     );
-    expect(found.length, `found ${found.join(' | ')}`).toBeGreaterThanOrEqual(5);
+    expect(found.length, `found ${found.join(' | ')}`).toBeGreaterThanOrEqual(6);
 
     // Where OCR put "CASH BILL" matches where the dataset says it is, scaled to the page image.
     const truth = transcript.find((t) => t.text === 'CASH BILL')!;

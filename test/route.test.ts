@@ -74,3 +74,14 @@ describe('loadThresholds', () => {
     expect((err as Error).message).toMatch(/default\.fieldConfidence/);
   });
 });
+
+describe('route, optional fields', async () => {
+  const thresholds = await loadThresholds();
+  it('holds a present optional field to the threshold too', () => {
+    const fields = { ...receipt(), taxAmount: field('1.20', 0.2) };
+    const d = route({ docType: 'receipt', classConfidence: 0.9, fields, validation: [], thresholds });
+    expect(d.outcome).toBe('review');
+    if (d.outcome === 'review')
+      expect(d.reasons).toContainEqual(expect.objectContaining({ fields: ['taxAmount'] }));
+  });
+});

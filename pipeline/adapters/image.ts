@@ -29,7 +29,10 @@ export type OrientationDetector = (png: Buffer) => Promise<{ rotation: Rotation;
 export interface PreprocessOptions {
   /** What the page is at, from loadImagePage() or the PDF render; null when unknown. */
   dpi: number | null;
-  /** Orientation detection; without it pages are assumed upright. */
+  /**
+   * Tesseract OSD. Its "turn it" answers are checked (with `readability`) before they are
+   * believed; its "as is" is. Without `osd` and `readability` every page is taken as upright.
+   */
   osd?: OrientationDetector;
   /**
    * Mean OCR confidence (0..1) of an image: settles orientations OSD is unsure or wrong about,
@@ -231,7 +234,7 @@ function percentile(hist: Uint32Array, total: number, p: number): number {
  * because on a sparse page the 1st percentile is paper noise, and stretching that to black
  * would turn the background into static.
  */
-export function stretchContrast(g: Gray): { image: Gray; changed: boolean } {
+function stretchContrast(g: Gray): { image: Gray; changed: boolean } {
   const hist = histogram(g);
   const total = g.data.length;
   const white = percentile(hist, total, 0.9);
@@ -379,7 +382,7 @@ function bestAngle(
  * straight page alternate between ink and paper, so the row profile is most uneven at the
  * angle that lines the text up with the rows.
  */
-export function estimateSkew(a: Analysis, maxAngle = 10): number {
+function estimateSkew(a: Analysis, maxAngle = 10): number {
   const pts = inkPoints(a);
   if (!pts) return 0;
   const flat = profileScore(pts.xs, pts.ys, 0);
@@ -398,7 +401,7 @@ interface Glyph {
 }
 
 /** Connected components (4-connected) that look like characters: not specks, rules or pictures. */
-export function findGlyphs(a: Analysis): Glyph[] {
+function findGlyphs(a: Analysis): Glyph[] {
   const { ink, width, height } = a;
   const labels = new Int32Array(width * height);
   const parent: number[] = [0];
@@ -474,7 +477,7 @@ function median(values: number[]): number {
  * file claims its resolution to be. For a page on its side this is the character width,
  * which is close enough to pick a scale.
  */
-export function estimateCharHeight(glyphs: Glyph[], a: Analysis): number | null {
+function estimateCharHeight(glyphs: Glyph[], a: Analysis): number | null {
   if (glyphs.length < 10) return null;
   return median(glyphs.map((g) => g.h)) / a.factor;
 }
@@ -484,7 +487,7 @@ export function estimateCharHeight(glyphs: Glyph[], a: Analysis): number | null 
  * neighbour lies (letters of a word sit side by side; lines are further apart than letters).
  * This separates {0°, 180°} from {90°, 270°} far more reliably than OSD does on small print.
  */
-export function textAxis(glyphs: Glyph[]): 'horizontal' | 'vertical' | 'unknown' {
+function textAxis(glyphs: Glyph[]): 'horizontal' | 'vertical' | 'unknown' {
   if (glyphs.length < 20) return 'unknown';
   const size = median(glyphs.map((g) => Math.max(g.w, g.h)));
   const cell = Math.max(4, size * 2);

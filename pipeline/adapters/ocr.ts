@@ -41,11 +41,15 @@ export interface OcrPoolOptions {
   timeoutMs?: number;
   /** Longest a worker may take to start (load WASM and language data). Default 60 s. */
   startTimeoutMs?: number;
-  /** Page segmentation mode. Default '4': see the measurements in the read docs. */
+  /**
+   * Page segmentation mode. Default '6' (one block): on 30 SROIE receipts it read 71.4% of the
+   * transcript's tokens against 70.8% for '4', 69.9% for '3' and 69.4% for '11', and clean
+   * invoice pages read perfectly in all of them (docs/reading.md).
+   */
   psm?: PageSegMode;
 }
 
-export const DEFAULT_PSM: PageSegMode = '4';
+export const DEFAULT_PSM: PageSegMode = '6';
 
 /** Language data shipped in npm packages, so tesseract never reaches for its CDN. */
 function languageDirs() {

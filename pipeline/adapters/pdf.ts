@@ -362,7 +362,7 @@ function roundBox(b: Box): Box {
  * form one line, read left to right. Fragments that touch (generators that place every glyph
  * on its own) are glued back into words.
  */
-export function groupIntoLines(fragments: Fragment[]): Line[] {
+function groupIntoLines(fragments: Fragment[]): Line[] {
   const sorted = [...fragments].sort((p, q) => p.baseline - q.baseline || p.box.x0 - q.box.x0);
   const bands: { frags: Fragment[]; y0: number; y1: number }[] = [];
   for (const frag of sorted) {

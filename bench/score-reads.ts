@@ -1,0 +1,104 @@
+/**
+ * Scores the pipeline after the read stage against cached reads (bench/dump-reads.ts), so an
+ * extractor or threshold change is measured in seconds. Classification, extraction,
+ * validation and routing are the real ones; only OCR is replayed.
+ *   tsx bench/score-reads.ts [--reads /tmp/sroie-reads] [--half even|odd] [--misses total]
+ *                            [--scores scores.json] [--thresholds file] [--json]
+ * `--half`: ids sorted, even or odd positions (the calibration split of bench/calibrate.ts).
+ * `--misses FIELD`: print every wrong value of that field with its confidence.
+ * `--scores FILE`: write the per-document scores for bench/calibrate.ts.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultClassifiers } from '../classifiers/index.ts';
+import { formatReport, readMetadata } from '../cli/eval.command.ts';
+import { defaultExtractors } from '../extractors/index.ts';
+import { loadThresholds } from '../pipeline/config.ts';
+import { aggregate, type DocumentScore, scoreDocument } from '../pipeline/evaluation.ts';
+import type { IngestedFile } from '../pipeline/ingest.ts';
+import { type PipelineDeps, processDocument } from '../pipeline/process-document.ts';
+import { validateFields } from '../pipeline/validate.ts';
+import type { ReadResult } from '../schemas/read.ts';
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string', default: join(import.meta.dirname, '../../shared/datasets/sroie-dev') },
+    reads: { type: 'string', default: '/tmp/sroie-reads' },
+    half: { type: 'string' },
+    misses: { type: 'string' },
+    scores: { type: 'string' },
+    thresholds: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    reasons: { type: 'boolean', default: false },
+  },
+});
+
+const dir = resolve(values.dir);
+const stem = (f: string) => basename(f, extname(f));
+let truth = (await readMetadata(dir))
+  .filter((t) => existsSync(join(values.reads, `${stem(t.file_name)}.json`)))
+  .sort((a, b) => a.file_name.localeCompare(b.file_name));
+if (values.half) {
+  const parity = values.half === 'even' ? 0 : 1;
+  truth = truth.filter((_, i) => i % 2 === parity);
+}
+
+const classifiers = defaultClassifiers();
+const extractors = defaultExtractors();
+const cache = new Map<string, ReadResult>();
+const deps: PipelineDeps = {
+  read: async (file) => cache.get(file.fileName)!,
+  classify: (read) => classifiers.classify(read),
+  extract: (docType, read) => extractors.extract(docType, read),
+  validate: (docType, fields) => validateFields(docType, fields),
+  thresholds: await loadThresholds(values.thresholds),
+  clock: () => new Date(0),
+};
+
+const scores: DocumentScore[] = [];
+const blockers = new Map<string, number>();
+for (const t of truth) {
+  cache.set(
+    t.file_name,
+    JSON.parse(await readFile(join(values.reads, `${stem(t.file_name)}.json`), 'utf8')) as ReadResult,
+  );
+  const file: IngestedFile = {
+    path: join(dir, t.file_name),
+    fileName: t.file_name,
+    bytes: new Uint8Array(),
+    sha256: t.file_name.padEnd(64, '0'),
+    format: 'jpeg',
+    sizeBytes: 0,
+  };
+  const outcome = await processDocument(file, deps);
+  if (outcome.kind === 'review') {
+    for (const r of outcome.item.reasons) {
+      const key = `${r.code}:${r.fields.join('+')}`;
+      blockers.set(key, (blockers.get(key) ?? 0) + 1);
+    }
+  }
+  scores.push(scoreDocument(t, outcome, { seconds: 0, cer: null }));
+}
+
+const report = aggregate(scores, 0);
+if (values.scores) await writeFile(values.scores, JSON.stringify(scores));
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+} else {
+  process.stdout.write(`${formatReport(report)}\n`);
+  if (values.reasons) {
+    const sorted = [...blockers.entries()].sort((a, b) => b[1] - a[1]);
+    process.stdout.write(`\nreview reasons\n${sorted.map(([k, n]) => `  ${n}\t${k}`).join('\n')}\n`);
+  }
+}
+if (values.misses) {
+  for (const s of scores) {
+    const f = s.fields.find((x) => x.name === values.misses);
+    if (!f || f.correct) continue;
+    process.stdout.write(
+      `${stem(s.fileName)} ${f.confidence.toFixed(2)} ${s.outcome}\n  truth ${JSON.stringify(f.truth)}\n  got   ${JSON.stringify(f.predicted)}\n`,
+    );
+  }
+}
