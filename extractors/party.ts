@@ -144,7 +144,10 @@ const candidate = (value: string, segs: Seg[], certainty: number): Candidate<str
  * a business-sounding line, else the line over the address) and the address lines under it.
  * `opts.maxRows`: how many rows from the top the block may span; default 12.
  */
-export function findParty(view: DocView, opts: { maxRows?: number } = {}): PartyBlock {
+export function findParty(
+  view: DocView,
+  opts: { maxRows?: number; addressJoin?: AddressJoin } = {},
+): PartyBlock {
   const page = view.rows[0]?.page;
   const rows = view.rows.slice(0, opts.maxRows ?? 12).filter((r) => r.page === page);
   // The name sits above the address; anything lower is a customer or an item.
@@ -184,7 +187,10 @@ export function findParty(view: DocView, opts: { maxRows?: number } = {}): Party
     nameSegs.push(under[0]);
     under = under.slice(1);
   }
-  const value = collapse(nameSegs.map((s) => s.text).join(' ')).replace(TRAILING_REG, '');
+  // Table rules and specks read as "|", "_" or "~" at the ends of a scanned name line.
+  const value = collapse(nameSegs.map((s) => s.text).join(' '))
+    .replace(TRAILING_REG, '')
+    .replace(/^[|_~:;\s]+|[|_~:;\s]+$/g, '');
   const overAddress = best.under.find((s) => !isNoise(s.text) && !isStop(s.text));
   const certainty = LEGAL_SUFFIX.test(seg.text)
     ? 1
@@ -193,7 +199,7 @@ export function findParty(view: DocView, opts: { maxRows?: number } = {}): Party
       : seg.row.index === rows[0]!.index && overAddress && isAddressLike(overAddress.text)
         ? 0.9
         : 0.75;
-  return { name: candidate(value, nameSegs, certainty), address: addressFrom(under) };
+  return { name: candidate(value, nameSegs, certainty), address: addressFrom(under, opts.addressJoin) };
 }
 
 /**
@@ -202,7 +208,7 @@ export function findParty(view: DocView, opts: { maxRows?: number } = {}): Party
  * one line that reads as an address; a house-number line just before it is kept
  * ("Hauptstraße 12" over "10115 Berlin").
  */
-export function addressFrom(lines: Seg[]): Candidate<string> | null {
+export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidate<string> | null {
   let i = 0;
   while (
     i < lines.length &&
@@ -222,7 +228,14 @@ export function addressFrom(lines: Seg[]): Candidate<string> | null {
   if (first < 0) return null;
   const from = first > 0 && /\d/.test(block[first - 1]!.text) ? first - 1 : first;
   const kept = block.slice(from);
-  return candidate(joinAddress(kept.map((s) => s.text)), kept, 0.9);
+  return candidate(
+    joinAddress(
+      kept.map((s) => s.text),
+      join,
+    ),
+    kept,
+    0.9,
+  );
 }
 
 /**
@@ -291,14 +304,21 @@ function continuesAbove(above: string, line: string): boolean {
   return own.length <= 1 || own.every((w) => BUSINESS_WORD.test(w));
 }
 
-/** Address lines joined with ", ", keeping the commas the document printed. */
-export function joinAddress(lines: string[]): string {
+/**
+ * How a multi-line address becomes one string. 'comma': lines joined with ", " (the invoice
+ * and bill contract). 'space': the lines as printed, a line break read as a space, which is how
+ * receipt datasets (SROIE) and their users record a shop address.
+ */
+export type AddressJoin = 'comma' | 'space';
+
+/** Address lines joined per `join` (default 'comma'), keeping the commas the document printed. */
+export function joinAddress(lines: string[], join: AddressJoin = 'comma'): string {
   let out = '';
   for (const raw of lines) {
     const line = collapse(raw);
     if (!line) continue;
     if (!out) out = line;
-    else out += /[,;]$/.test(out) ? ` ${line}` : `, ${line}`;
+    else out += join === 'space' || /[,;]$/.test(out) ? ` ${line}` : `, ${line}`;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { DocType, ExtractedFields } from '../schemas/common.ts';
+import type { DocType, ExtractedField, ExtractedFields } from '../schemas/common.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import {
   amountCandidates,
@@ -12,6 +12,7 @@ import {
 import { analyse, currencyField, type ExtractContext } from './context.ts';
 import type { Extractor } from './extractor.ts';
 import { findLineItems } from './line-items.ts';
+import { toCents } from './parse/amount.ts';
 import { findParty } from './party.ts';
 import { findTotal, summaryRow } from './totals.ts';
 
@@ -72,6 +73,25 @@ export const RECEIPT_LABELS = {
 };
 
 /**
+ * Line items that add up to the subtotal (the total when there is none; within cash rounding), with their confidence raised to that figure's: the sum confirms every
+ * amount. On scanned till rolls items are where OCR merges columns and splits names; items
+ * that do not add up are a misread, and are left out (null) rather than posted or sent to
+ * review for a field a receipt's reader does not need.
+ */
+function reconciled(items: ExtractedField, fields: ExtractedFields): ExtractedField | null {
+  const list = Array.isArray(items.value) ? (items.value as { amount?: unknown }[]) : [];
+  const sum = list.reduce((a, i) => a + (typeof i.amount === 'string' ? toCents(i.amount) : Number.NaN), 0);
+  const target = fields.subtotal ?? fields.total;
+  // Two cents: cash rounding to 0.05 moves a total ("TOTAL 33.92", "TOTAL ROUNDED 33.90") that far.
+  if (typeof target?.value !== 'string' || !(Math.abs(toCents(target.value) - sum) <= 2)) return null;
+  return {
+    ...items,
+    confidence: Math.round(Math.max(items.confidence, 0.95 * target.confidence) * 1000) / 1000,
+    flags: [...new Set([...(items.flags ?? []), 'arithmetic-checked'])],
+  };
+}
+
+/**
  * Receipts from tills: merchant block on top, a date near it, items, then subtotal, tax,
  * total, cash and change. Built and measured on real Malaysian receipts (SROIE).
  */
@@ -82,7 +102,7 @@ export const receiptExtractor: Extractor = {
   extract(read: ReadResult, ctx?: ExtractContext): ExtractedFields {
     const doc = analyse(read, ctx);
     const fields: ExtractedFields = {};
-    const party = findParty(doc.view);
+    const party = findParty(doc.view, { addressJoin: 'space' });
     put(fields, 'merchantName', party.name);
     put(fields, 'merchantAddress', party.address);
     put(
@@ -113,7 +133,8 @@ export const receiptExtractor: Extractor = {
     repairDollarSign(doc, fields, ['subtotal', 'taxAmount'], 'total');
     corroborateSum(fields, ['subtotal', 'taxAmount'], 'total');
     const items = findLineItems(doc);
-    if (items) fields.lineItems = items;
+    const checked = items ? reconciled(items, fields) : null;
+    if (checked) fields.lineItems = checked;
     return fields;
   },
 };

@@ -1,5 +1,13 @@
 import { amountParser, byLabel, type Candidate, toField } from './field.ts';
-import { type DocView, joinWords, type PlacedWord, type Row, segmentEnd, wordsIn } from './layout.ts';
+import {
+  type DocView,
+  joinWords,
+  type PlacedWord,
+  type Row,
+  segmentEnd,
+  wordsIn,
+  wordsRight,
+} from './layout.ts';
 import { type AmountOptions, findAmounts, fromCents, toCents } from './parse/amount.ts';
 import { fuzzyEquals, normalise } from './parse/text.ts';
 
@@ -38,7 +46,8 @@ const NOT_A_TOTAL =
   /\b(sub|subtotal|excl\w*|exclusive|exclude\w*|before|qty|quantity|quantuty|items?|item s|discount|savings?|points|count|tender\w*|cash|change|paid|payment|deposit|weight)\b/;
 /** "tax"/"gst"/"vat" spoil a total unless it says the tax is included. */
 const TAX_WORD = /\b(tax|gst|vat|sst)\b/;
-const TAX_INCLUDED = /\b(incl\w*|inc|with|after)\b/;
+// "\w*clusive" also takes OCR-damaged "inclusive" ("aclusive"); "exclusive" is already refused above.
+const TAX_INCLUDED = /\b(incl\w*|inc|with|after|\w*clusive)\b/;
 
 /** A heading under which totals belong to a tax breakdown, not to the sale. */
 function isSummaryHeading(row: Row): boolean {
@@ -84,6 +93,7 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
       if (NOT_A_TOTAL.test(text)) return false;
       return !(TAX_WORD.test(text) && !TAX_INCLUDED.test(text));
     })
+    .map((c) => (c.hit!.row.index > summaryAt ? summaryAmount(c, opts) : c))
     .map((c) => {
       let score = c.hit!.rank < strongCount ? 1.5 : 1;
       if (c.hit!.row.index > summaryAt) score -= 2;
@@ -109,8 +119,20 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
     const printed = printedAmount(view, implied, summaryAt);
     if (printed) return printed;
   }
+  // Cash and change that imply another figure mean the total or the payment was misread.
+  if (best && implied)
+    return { ...best.c, certainty: best.c.certainty * 0.5, flags: [...best.c.flags, 'payment-disagrees'] };
   if (best) return best.c;
   return largestAmount(view, summaryAt, opts);
+}
+
+/**
+ * A tax summary's total row prints the net amount, then the tax ("Total : 80.91 0.00"): the
+ * amount right after the label is the one that totals the sale, not the right-most.
+ */
+function summaryAmount(c: Candidate<string>, opts: AmountOptions): Candidate<string> {
+  const first = amountParser({ ...opts, first: true })(wordsRight(c.hit!, { wholeRow: true }));
+  return first && c.method === 'same-line' ? { ...c, ...first } : c;
 }
 
 /** cash − change, when both are printed and the difference is positive, with how well they were read. */

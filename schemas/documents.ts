@@ -32,7 +32,7 @@ export const InvoiceSchema = z.object({
 
 export const ReceiptSchema = z.object({
   merchantName: text('the shop or company name printed at the top'),
-  merchantAddress: text('the shop address, lines joined with ", "').optional(),
+  merchantAddress: text('the shop address as printed, its lines joined with a space').optional(),
   date: CanonicalDate.describe('the date of purchase'),
   currency: CurrencyCode,
   subtotal: CanonicalMoney.optional().describe('total before tax'),

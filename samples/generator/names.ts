@@ -259,7 +259,10 @@ export function phone(rng: Rng, locale: LocaleId): string {
   return NAME_SETS[locale].phone(rng);
 }
 
-/** The canonical address: printed lines joined with ", ", whitespace collapsed (DESIGN.md). */
-export function joinAddress(lines: readonly string[]): string {
-  return lines.map((l) => l.replace(/\s+/g, ' ').trim()).join(', ');
+/**
+ * The canonical address: printed lines joined with `sep` (default ", "; receipts use " "),
+ * whitespace collapsed (schemas/documents.ts says which per field).
+ */
+export function joinAddress(lines: readonly string[], sep = ', '): string {
+  return lines.map((l) => l.replace(/\s+/g, ' ').trim()).join(sep);
 }

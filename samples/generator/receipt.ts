@@ -213,7 +213,8 @@ export const receiptGenerator: DocGenerator = {
     tape.render(kit);
     const fields: Record<string, unknown> = {
       merchantName: d.name,
-      merchantAddress: joinAddress(d.address),
+      // Receipts keep the address as printed, a line break read as a space (schemas/documents.ts).
+      merchantAddress: joinAddress(d.address, ' '),
       date: iso(d.date),
       currency: d.locale.currency,
       ...(shown.printsSubtotal ? { subtotal: canonical(d.subtotal) } : {}),

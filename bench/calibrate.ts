@@ -1,0 +1,88 @@
+/**
+ * Chooses per-field confidence thresholds from scored documents, so that the fields that
+ * clear them are right at least `--precision` of the time, and writes them into the
+ * thresholds file. Calibrates on one half (ids sorted, even positions) and reports the other
+ * half too, so the figures are not only the ones the thresholds were fitted to.
+ *   tsx bench/score-reads.ts --scores /tmp/scores.json      (or paperline eval DIR --scores FILE)
+ *   tsx bench/calibrate.ts /tmp/scores.json [--type receipt] [--precision 0.99] [--write]
+ * Without `--write` it only prints. Thresholds are per field of the type; fields without truth
+ * in the scores (optional ones the dataset does not label) are left as they are.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEFAULT_THRESHOLDS_PATH } from '../pipeline/config.ts';
+import type { DocumentScore } from '../pipeline/evaluation.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    type: { type: 'string', default: 'receipt' },
+    precision: { type: 'string', default: '0.99' },
+    thresholds: { type: 'string', default: DEFAULT_THRESHOLDS_PATH },
+    write: { type: 'boolean', default: false },
+  },
+});
+const path = positionals[0];
+if (!path) throw new Error('usage: tsx bench/calibrate.ts SCORES.json [--type receipt] [--write]');
+
+type Point = { confidence: number; correct: boolean };
+const scores = (JSON.parse(await readFile(path, 'utf8')) as DocumentScore[])
+  .filter((s) => s.truthType === values.type && s.predictedType === values.type)
+  .sort((a, b) => a.fileName.localeCompare(b.fileName));
+const halves = {
+  calibration: scores.filter((_, i) => i % 2 === 0),
+  held: scores.filter((_, i) => i % 2 === 1),
+};
+const target = Number(values.precision);
+
+function points(docs: DocumentScore[], field: string): Point[] {
+  return docs.flatMap((d) =>
+    d.fields
+      .filter((f) => f.name === field && f.predicted !== undefined)
+      .map((f) => ({ confidence: f.confidence, correct: f.correct })),
+  );
+}
+
+/**
+ * The lowest threshold whose passing fields are right at least `target` of the time. Under
+ * 100 passing fields one wrong one already breaks 99%, so on a half of sroie-dev this is the
+ * threshold just above every wrong field that would pass. When even the most confident field
+ * is wrong, just above it (nothing passes).
+ */
+function choose(ps: Point[]): number {
+  const wrongMax = Math.max(0, ...ps.filter((p) => !p.correct).map((p) => p.confidence));
+  const cuts = [...new Set(ps.map((p) => p.confidence))].sort((a, b) => a - b);
+  for (const t of cuts) {
+    const pass = ps.filter((p) => p.confidence >= t);
+    const wrong = pass.filter((p) => !p.correct).length;
+    if (pass.length > 0 && (pass.length - wrong) / pass.length >= target) return t;
+  }
+  return Math.min(1, Math.round((wrongMax + 0.001) * 1000) / 1000);
+}
+
+function describe(ps: Point[], t: number): string {
+  const pass = ps.filter((p) => p.confidence >= t);
+  const wrong = pass.filter((p) => !p.correct).length;
+  const right = ps.filter((p) => p.correct).length;
+  return `pass ${pass.length}/${ps.length}, wrong ${wrong}, right ones kept ${pass.length - wrong}/${right}`;
+}
+
+const fields = [...new Set(scores.flatMap((s) => s.fields.map((f) => f.name)))].sort();
+const chosen: Record<string, number> = {};
+for (const field of fields) {
+  const t = choose(points(halves.calibration, field));
+  chosen[field] = t;
+  process.stdout.write(`${field.padEnd(16)} threshold ${t.toFixed(3)}\n`);
+  for (const [name, docs] of [...Object.entries(halves), ['all', scores] as const]) {
+    process.stdout.write(`  ${name.padEnd(12)} ${describe(points(docs, field), t)}\n`);
+  }
+}
+
+if (values.write) {
+  const file = JSON.parse(await readFile(values.thresholds, 'utf8'));
+  file.types[values.type] = file.types[values.type] ?? {};
+  const forType = file.types[values.type];
+  forType.fields = { ...(forType.fields ?? {}), ...chosen };
+  await writeFile(values.thresholds, `${JSON.stringify(file, null, 2)}\n`);
+  process.stdout.write(`written to ${values.thresholds} (types.${values.type}.fields)\n`);
+}
