@@ -1,4 +1,4 @@
-import type { PageRead, ReadResult } from '../schemas/read.ts';
+import type { Line, PageRead, ReadResult } from '../schemas/read.ts';
 import {
   imagePageCount,
   loadImagePage,
@@ -33,6 +33,24 @@ export type ReadDocumentResult = ReadResult & {
   /** One PNG per page; the boxes of `pages[i]` are in pixels of `pageImages[i]`. */
   pageImages: Buffer[];
 };
+
+/** A page read from its PDF text layer: no preprocessing, no OCR confidence. */
+export function textLayerPage(
+  number: number,
+  layer: { lines: Line[]; width: number; height: number },
+  dpi: number,
+): PageRead {
+  return {
+    number,
+    source: 'text-layer',
+    width: layer.width,
+    height: layer.height,
+    dpi,
+    lines: layer.lines,
+    preprocess: null,
+    ocrConfidence: null,
+  };
+}
 
 /** PDF pages are rendered at this resolution, for OCR and for the reviewer's page image alike. */
 export const PDF_RENDER_DPI = 300;
@@ -117,16 +135,7 @@ async function readPdfPage(
   const image = await pdf.renderPage(pageNumber, dpi);
   if (hasUsableTextLayer(layer.lines)) {
     return {
-      page: {
-        number: pageNumber,
-        source: 'text-layer',
-        width: layer.width,
-        height: layer.height,
-        dpi,
-        lines: layer.lines,
-        preprocess: null,
-        ocrConfidence: null,
-      },
+      page: textLayerPage(pageNumber, layer, dpi),
       image,
     };
   }

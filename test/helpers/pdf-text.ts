@@ -1,4 +1,5 @@
 import { openPdf } from '../../pipeline/adapters/pdf.ts';
+import { textLayerPage } from '../../pipeline/read.ts';
 import type { ReadResult } from '../../schemas/read.ts';
 
 /**
@@ -10,17 +11,7 @@ export async function readPdfText(bytes: Uint8Array, dpi = 200): Promise<ReadRes
   try {
     const pages: ReadResult['pages'] = [];
     for (let n = 1; n <= doc.numPages; n++) {
-      const layer = await doc.readTextLayer(n, dpi);
-      pages.push({
-        number: n,
-        source: 'text-layer',
-        width: layer.width,
-        height: layer.height,
-        dpi,
-        lines: layer.lines,
-        preprocess: null,
-        ocrConfidence: null,
-      });
+      pages.push(textLayerPage(n, await doc.readTextLayer(n, dpi), dpi));
     }
     return { pages };
   } finally {
