@@ -22,8 +22,9 @@ export interface PipelineDeps {
     file: IngestedFile,
     hooks: { onPage?: (page: PageRead) => void },
   ): Promise<ReadResult & { pageImages?: Buffer[] }>;
-  classify(read: ReadResult): Classification;
-  extract(docType: DocType, read: ReadResult): ExtractedFields;
+  /** May be async: an LLM-assisted classifier or extractor answers over the network. */
+  classify(read: ReadResult): Classification | Promise<Classification>;
+  extract(docType: DocType, read: ReadResult): ExtractedFields | Promise<ExtractedFields>;
   validate(docType: DocType, fields: ExtractedFields): ReviewReason[];
   thresholds: Thresholds;
   clock(): Date;
@@ -60,6 +61,21 @@ export async function processDocument(
     }
     throw e;
   }
+  return decideDocument(file, read, deps);
+}
+
+/** What decideDocument needs of the file: its name and hash, not its bytes. */
+export type FileIdentity = Pick<IngestedFile, 'fileName' | 'sha256'>;
+
+/**
+ * Classifies, extracts, validates and routes a document whose pages are already read. The
+ * service calls this once its page jobs are done; processDocument calls it after reading.
+ */
+export async function decideDocument(
+  file: FileIdentity,
+  read: ReadResult,
+  deps: Omit<PipelineDeps, 'read'>,
+): Promise<Exclude<DocumentOutcome, { kind: 'failed' }>> {
   const base = {
     id: documentId(file.sha256),
     sourceFile: file.fileName,
@@ -77,7 +93,7 @@ export async function processDocument(
     processedAt: deps.clock().toISOString(),
   };
 
-  const cls = deps.classify(read);
+  const cls = await deps.classify(read);
   if (cls.docType === 'unknown') {
     const decision = route({
       docType: 'unknown',
@@ -101,7 +117,7 @@ export async function processDocument(
   }
 
   const docType = cls.docType;
-  const fields = deps.extract(docType, read);
+  const fields = await deps.extract(docType, read);
   const validation = deps.validate(docType, fields);
   const decision = route({
     docType,

@@ -72,9 +72,15 @@ export async function readDocument(
   opts: ReadOptions = {},
 ): Promise<ReadDocumentResult> {
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...opts.limits };
+  return guarded(file, () =>
+    file.format === 'pdf' ? readPdf(file, deps, opts, limits) : readImage(file, deps, opts, limits),
+  );
+}
+
+/** Lets PipelineErrors through and turns anything else into an internal-error one. */
+async function guarded<T>(file: IngestedFile, fn: () => Promise<T>): Promise<T> {
   try {
-    if (file.format === 'pdf') return await readPdf(file, deps, opts, limits);
-    return await readImage(file, deps, opts, limits);
+    return await fn();
   } catch (e) {
     if (isPipelineError(e)) throw e;
     throw new PipelineError(
@@ -114,6 +120,51 @@ async function readPdf(
   } finally {
     await pdf.close();
   }
+}
+
+/**
+ * Counts a document's pages and checks them against the limits, without reading any: the
+ * service fans one job out per page from this. Throws PipelineError like readDocument.
+ */
+export async function countPages(file: IngestedFile, limits: Partial<IngestLimits> = {}): Promise<number> {
+  const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
+  return guarded(file, async () => {
+    let count: number;
+    if (file.format === 'pdf') {
+      const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
+      try {
+        count = pdf.numPages;
+      } finally {
+        await pdf.close();
+      }
+    } else {
+      count = await imagePageCount(file.bytes, all);
+    }
+    checkPageCount(count, all);
+    return count;
+  });
+}
+
+/** Reads one page (1-based) on its own, the way readDocument reads each of them. */
+export async function readOnePage(
+  file: IngestedFile,
+  pageNumber: number,
+  deps: ReadDeps,
+  limits: Partial<IngestLimits> = {},
+): Promise<{ page: PageRead; image: Buffer }> {
+  const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
+  return guarded(file, async () => {
+    if (file.format === 'pdf') {
+      const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
+      try {
+        return await readPdfPage(pdf, pageNumber, deps, all);
+      } finally {
+        await pdf.close();
+      }
+    }
+    const loaded = await loadImagePage(file.bytes, pageNumber - 1, all);
+    return ocrPage(pageNumber, loaded.png, loaded.dpi, deps, all);
+  });
 }
 
 /** 300 dpi unless the page is so large (a poster, a plan) that it would pass the pixel limit. */
