@@ -2,6 +2,13 @@ import { Command } from 'commander';
 import { benchCommand } from './bench.command.ts';
 import { evalCommand } from './eval.command.ts';
 import { processCommand } from './process.command.ts';
+import {
+  keysCreateCommand,
+  keysListCommand,
+  keysRevokeCommand,
+  serveCommand,
+  workerCommand,
+} from './service.command.ts';
 
 const program = new Command()
   .name('paperline')
@@ -38,6 +45,32 @@ program
   .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
   .option('--json', 'print one JSON object on stdout')
   .action(benchCommand);
+
+program
+  .command('serve')
+  .description('Run the HTTP API, with queue workers in the same process unless --no-workers')
+  .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)')
+  .option('--no-workers', 'API only; run `paperline worker` elsewhere')
+  .action(serveCommand);
+
+program
+  .command('worker')
+  .description('Run queue workers only (page reading, deciding, outbox relay), to scale out')
+  .action(workerCommand);
+
+const keys = program.command('keys').description('Manage API keys (stored hashed)');
+keys
+  .command('create')
+  .description('Create a key; the key is the last line printed')
+  .requiredOption('--role <role>', 'uploader, reviewer, consumer or admin')
+  .option('--name <name>', 'who or what uses it')
+  .action(keysCreateCommand);
+keys.command('list').description('List keys (never the keys themselves)').action(keysListCommand);
+keys
+  .command('revoke')
+  .description('Revoke a key by id')
+  .argument('<id>', 'key id, e.g. key_1a2b3c')
+  .action(keysRevokeCommand);
 
 try {
   await program.parseAsync();

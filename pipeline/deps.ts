@@ -23,17 +23,24 @@ export interface LocalDepsOptions {
 export async function createLocalDeps(
   opts: LocalDepsOptions,
 ): Promise<{ deps: PipelineDeps; close: () => Promise<void> }> {
-  const thresholds = await loadThresholds(opts.thresholdsPath);
   const ocr = createOcrPool({ size: opts.ocrWorkers ?? availableParallelism() });
-  const classifiers = defaultClassifiers();
-  const extractors = defaultExtractors();
   const deps: PipelineDeps = {
     read: (file, hooks) => readDocument(file, { ocr }, { limits: opts.limits, onPage: hooks.onPage }),
+    ...(await createDecideDeps(opts.thresholdsPath)),
+  };
+  return { deps, close: () => ocr.close() };
+}
+
+/** Everything after reading: the built-in classifiers and extractors, validation, thresholds. */
+export async function createDecideDeps(thresholdsPath?: string): Promise<Omit<PipelineDeps, 'read'>> {
+  const thresholds = await loadThresholds(thresholdsPath);
+  const classifiers = defaultClassifiers();
+  const extractors = defaultExtractors();
+  return {
     classify: (read) => classifiers.classify(read),
     extract: (docType, read) => extractors.extract(docType, read),
     validate: (docType, fields) => validateFields(docType, fields),
     thresholds,
     clock: () => new Date(),
   };
-  return { deps, close: () => ocr.close() };
 }

@@ -177,6 +177,20 @@ export async function ingestFile(
     return fail('unreadable', `The file could not be read (${errnoText(e)}).`);
   }
   // The file may have changed between stat and read; judge what was actually read.
+  return ingestBytes(fileName, bytes, limits, path);
+}
+
+/**
+ * Judges bytes that arrived without a file (an HTTP upload) the way ingestFile judges a file:
+ * size, then format from the magic numbers; failures are returned, not thrown.
+ */
+export function ingestBytes(
+  fileName: string,
+  bytes: Uint8Array,
+  limits: Partial<IngestLimits> = DEFAULT_INGEST_LIMITS,
+  path = fileName,
+): IngestOutcome {
+  const maxFileBytes = limits.maxFileBytes ?? DEFAULT_INGEST_LIMITS.maxFileBytes;
   if (bytes.length === 0) return fail('empty-file', 'The file is empty (0 bytes).');
   if (bytes.length > maxFileBytes) {
     return fail(

@@ -1,0 +1,121 @@
+import { buildApp } from '../api/app.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../pipeline/api-keys.ts';
+import { migrate } from '../pipeline/migrate.ts';
+import { openDatabase, openService, type Service } from '../pipeline/service.ts';
+import { type RunningWorkers, startWorkers } from '../pipeline/service-workers.ts';
+import { RoleSchema } from '../schemas/api.ts';
+import { loadServiceConfig, type ServiceConfig } from '../schemas/env.ts';
+import { formatTable } from './table.ts';
+
+/** One JSON line per event on stderr: what an operator's log shipper expects. */
+function logger(level: string) {
+  const quiet = level === 'silent' || level === 'error' || level === 'fatal';
+  return (msg: string, extra: Record<string, unknown> = {}) => {
+    if (!quiet)
+      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...extra })}\n`);
+  };
+}
+
+function workerOptions(config: Readonly<ServiceConfig>, log: ReturnType<typeof logger>) {
+  return {
+    pageConcurrency: config.pageConcurrency,
+    documentConcurrency: config.documentConcurrency,
+    lockMs: config.lockMs,
+    log,
+  };
+}
+
+/**
+ * Stops in order on SIGINT/SIGTERM: no new requests or jobs, jobs in hand finished (BullMQ's
+ * close waits for them), then connections closed. A second signal exits at once.
+ */
+function onShutdown(steps: (() => Promise<void>)[], log: ReturnType<typeof logger>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log('shutting down', { signal });
+    void (async () => {
+      for (const step of steps) await step().catch((e) => log('shutdown step failed', { error: String(e) }));
+      log('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function serveCommand(opts: { port?: string; workers?: boolean }): Promise<void> {
+  const config = loadServiceConfig();
+  const log = logger(config.logLevel);
+  const svc = await openService(config);
+  const runWorkers = opts.workers === false ? false : config.runWorkers;
+  let workers: RunningWorkers | null = null;
+  if (runWorkers) workers = await startWorkers(svc, workerOptions(config, log));
+  const app = await buildApp(svc, {
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+  });
+  const port = opts.port === undefined ? config.port : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got "${opts.port}"`);
+  const address = await app.listen({ port, host: config.host });
+  log('serving', {
+    address,
+    workers: runWorkers,
+    database: svc.db.kind,
+    storage: svc.store.kind,
+    redis: config.redisUrl.replace(/\/\/[^@]*@/, '//***@'),
+  });
+  onShutdown([() => app.close(), async () => workers?.close(), () => svc.close()], log);
+}
+
+export async function workerCommand(): Promise<void> {
+  const config = loadServiceConfig();
+  const log = logger(config.logLevel);
+  const svc = await openService(config);
+  if (svc.db.kind === 'pglite') {
+    log('warning: PGlite serves one process; separate workers need DATABASE_URL (PostgreSQL)');
+  }
+  const workers = await startWorkers(svc, workerOptions(config, log));
+  log('worker started', {
+    pageConcurrency: config.pageConcurrency,
+    database: svc.db.kind,
+    storage: svc.store.kind,
+  });
+  onShutdown([() => workers.close(), () => svc.close()], log);
+}
+
+async function withDatabase<T>(fn: (svc: Pick<Service, 'db'>) => Promise<T>): Promise<T> {
+  const config = loadServiceConfig();
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    return await fn({ db });
+  } finally {
+    await db.close();
+  }
+}
+
+export async function keysCreateCommand(opts: { role: string; name?: string }): Promise<void> {
+  const role = RoleSchema.safeParse(opts.role);
+  if (!role.success)
+    throw new Error(`--role must be one of ${RoleSchema.options.join(', ')}; got "${opts.role}"`);
+  const { key, info } = await withDatabase(({ db }) =>
+    createApiKey(db, { role: role.data, name: opts.name }),
+  );
+  process.stdout.write(
+    `Created ${info.role} key ${info.id} ("${info.name}"). It is shown only now; store it safely.\n${key}\n`,
+  );
+}
+
+export async function keysListCommand(): Promise<void> {
+  const keys = await withDatabase(({ db }) => listApiKeys(db));
+  const rows = keys.map((k) => [k.id, k.name, k.role, k.createdAt, k.revokedAt ?? '']);
+  process.stdout.write(`${formatTable(['id', 'name', 'role', 'created', 'revoked'], rows)}\n`);
+}
+
+export async function keysRevokeCommand(id: string): Promise<void> {
+  const done = await withDatabase(({ db }) => revokeApiKey(db, id));
+  if (!done) throw new Error(`No live key ${id}`);
+  process.stdout.write(`Revoked ${id}\n`);
+}

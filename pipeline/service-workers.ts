@@ -1,0 +1,258 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { createOcrPool, type OcrPool } from './adapters/ocr.ts';
+import { parseJob, QUEUE_NAMES, redisOptions } from './adapters/queues.ts';
+import { storageKeys } from './adapters/storage.ts';
+import { createDecideDeps } from './deps.ts';
+import { isPipelineError, PipelineError } from './errors.ts';
+import { type IngestedFile, sniffFormat } from './ingest.ts';
+import { decideDocument } from './process-document.ts';
+import { readOnePage } from './read.ts';
+import {
+  type DocumentRow,
+  documentsInProcessing,
+  getDocument,
+  getPages,
+  markFailed,
+  recordOutcome,
+  relayOutbox,
+  savePage,
+} from './repository.ts';
+import type { Service } from './service.ts';
+
+export interface WorkerOptions {
+  /** Pages read at once in this process; also the OCR pool's size. */
+  pageConcurrency: number;
+  documentConcurrency: number;
+  /** A job not heart-beaten for this long is taken over by another worker (a dead process). */
+  lockMs: number;
+  /** How often the outbox relay looks for unsent records when nothing prompts it. Default 1 s. */
+  relayIntervalMs?: number;
+  /** Hours a review task may wait before it is overdue. Default 24 for every department. */
+  reviewSlaHours?: (department: string | null) => number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+export interface RunningWorkers {
+  /** Stops taking jobs, lets jobs in hand finish, then stops OCR and the relay. */
+  close(): Promise<void>;
+  /** Publishes outbox rows now instead of at the next tick. */
+  kickRelay(): void;
+}
+
+/** Originals of multi-page documents are fetched once, not once per page. */
+class RecentFiles {
+  private readonly files = new Map<string, Promise<IngestedFile>>();
+  constructor(private readonly size: number) {}
+  get(key: string, load: () => Promise<IngestedFile>): Promise<IngestedFile> {
+    let hit = this.files.get(key);
+    if (hit) {
+      this.files.delete(key);
+    } else {
+      hit = load();
+      hit.catch(() => this.files.delete(key));
+    }
+    this.files.set(key, hit);
+    while (this.files.size > this.size) this.files.delete(this.files.keys().next().value!);
+    return hit;
+  }
+}
+
+/**
+ * Runs the service's queue workers in this process: page reading (OCR) on the `pages` queue,
+ * deciding on the `documents` queue, and the outbox relay that publishes posted records.
+ */
+export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
+  const { db, store, queues, metrics, config } = svc;
+  const log = opts.log ?? (() => {});
+  const decideDeps = await createDecideDeps(config.thresholdsPath);
+  let ocr: OcrPool | null = null;
+  // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
+  const ocrPool = () => {
+    ocr ??= createOcrPool({ size: opts.pageConcurrency });
+    return ocr;
+  };
+  const recent = new RecentFiles(8);
+  const connection = redisOptions(queues.settings.redisUrl);
+  const common = {
+    connection,
+    prefix: queues.settings.prefix,
+    lockDuration: opts.lockMs,
+    stalledInterval: Math.min(30_000, opts.lockMs),
+    // A job whose worker died is retried; one that kills workers twice is failed for good.
+    maxStalledCount: 2,
+  };
+
+  const loadFile = (doc: DocumentRow) =>
+    recent.get(`${doc.sha256}`, async () => {
+      const bytes = await store.get(doc.storageKey);
+      if (!bytes) {
+        throw new PipelineError('unreadable', 'The original file is missing from storage.');
+      }
+      const format = sniffFormat(bytes);
+      if (!format)
+        throw new PipelineError('unsupported-type', 'The stored original is not a supported format.');
+      return {
+        path: doc.fileName,
+        fileName: doc.fileName,
+        bytes: new Uint8Array(bytes),
+        sha256: doc.sha256,
+        format,
+        sizeBytes: bytes.length,
+      };
+    });
+
+  /** Bad input fails the document for good; anything else is rethrown so BullMQ retries it. */
+  const failOnBadInput = async (documentId: string, revision: number, e: unknown): Promise<never> => {
+    if (isPipelineError(e) && !e.retryable) {
+      if (await markFailed(db, { documentId, revision, code: e.code, message: e.message })) {
+        metrics.documents.inc({ outcome: 'failed' });
+      }
+      throw new UnrecoverableError(`${e.code}: ${e.message}`);
+    }
+    throw e;
+  };
+
+  const pageWorker = new Worker(
+    QUEUE_NAMES.pages,
+    async (job: Job) => {
+      let data: ReturnType<typeof parseJob<'read-page'>>;
+      try {
+        data = parseJob('read-page', job.data);
+      } catch (e) {
+        throw new UnrecoverableError(`unparseable read-page payload: ${(e as Error).message}`);
+      }
+      const doc = await getDocument(db, data.documentId);
+      // Reprocessed or decided since this job was queued: the newer revision owns the work.
+      if (!doc || doc.revision !== data.revision || doc.status !== 'processing') return { skipped: true };
+      const end = metrics.stageSeconds.startTimer({ stage: 'read-page' });
+      try {
+        const file = await loadFile(doc);
+        const { page, image } = await readOnePage(
+          file,
+          data.page,
+          { ocr: ocrPool() },
+          {
+            maxFileBytes: config.limits.maxFileBytes,
+            maxPages: config.limits.maxPages,
+            maxPixels: config.limits.maxPixels,
+          },
+        );
+        const imageKey = storageKeys.pageImage(doc.id, data.page);
+        await store.put(imageKey, image, 'image/png');
+        await savePage(db, doc.id, { number: data.page, revision: data.revision, read: page, imageKey });
+        return { source: page.source };
+      } catch (e) {
+        return failOnBadInput(data.documentId, data.revision, e);
+      } finally {
+        end();
+      }
+    },
+    { ...common, concurrency: opts.pageConcurrency },
+  );
+
+  const documentWorker = new Worker(
+    QUEUE_NAMES.documents,
+    async (job: Job) => {
+      let data: ReturnType<typeof parseJob<'decide-document'>>;
+      try {
+        data = parseJob('decide-document', job.data);
+      } catch (e) {
+        throw new UnrecoverableError(`unparseable decide-document payload: ${(e as Error).message}`);
+      }
+      const doc = await getDocument(db, data.documentId);
+      if (!doc || doc.revision !== data.revision || doc.status !== 'processing') return { skipped: true };
+      const pages = (await getPages(db, doc.id)).filter((p) => p.revision === data.revision);
+      if (pages.length !== doc.pageCount) {
+        // Should not happen once every child job is done; a retry sees the late write.
+        throw new Error(`only ${pages.length} of ${doc.pageCount} pages are stored`);
+      }
+      const end = metrics.stageSeconds.startTimer({ stage: 'decide' });
+      try {
+        const outcome = await decideDocument(doc, { pages: pages.map((p) => p.read) }, decideDeps);
+        const stored = await recordOutcome(db, {
+          documentId: doc.id,
+          revision: data.revision,
+          outcome,
+          reviewSlaHours: opts.reviewSlaHours ?? (() => 24),
+        });
+        if (stored) {
+          metrics.documents.inc({ outcome: outcome.kind });
+          log('document decided', { documentId: doc.id, outcome: outcome.kind });
+        }
+        if (outcome.kind === 'posted') kickRelay();
+        return { outcome: outcome.kind };
+      } catch (e) {
+        return failOnBadInput(data.documentId, data.revision, e);
+      } finally {
+        end();
+      }
+    },
+    { ...common, concurrency: opts.documentConcurrency },
+  );
+
+  // A job out of retries (or stalled too often) leaves its document failed, never stuck.
+  for (const worker of [pageWorker, documentWorker]) {
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      void (async () => {
+        if (!(await job.isFailed())) return;
+        const data = job.data as { documentId?: string; revision?: number };
+        if (typeof data.documentId !== 'string' || typeof data.revision !== 'number') return;
+        const failed = await markFailed(db, {
+          documentId: data.documentId,
+          revision: data.revision,
+          code: 'internal-error',
+          message: `Processing failed after ${job.attemptsMade} attempts: ${err.message}`,
+        });
+        if (failed) metrics.documents.inc({ outcome: 'failed' });
+      })().catch((e) => log('could not mark a failed document', { error: String(e) }));
+    });
+    worker.on('error', (e) => log('worker error', { error: String(e) }));
+  }
+
+  // The relay: one run at a time, on a timer and whenever a record was just posted.
+  let relayRunning: Promise<void> | null = null;
+  let relayAgain = false;
+  let stopped = false;
+  const runRelay = (): void => {
+    if (stopped) return;
+    if (relayRunning) {
+      relayAgain = true;
+      return;
+    }
+    relayRunning = relayOutbox(db, (records) => queues.publishRecords(records))
+      .then((n) => {
+        if (n) log('records published', { count: n });
+      })
+      .catch((e) => log('outbox relay failed; will retry', { error: String(e) }))
+      .finally(() => {
+        relayRunning = null;
+        if (relayAgain) {
+          relayAgain = false;
+          runRelay();
+        }
+      });
+  };
+  const kickRelay = () => runRelay();
+  const timer = setInterval(runRelay, opts.relayIntervalMs ?? 1000);
+  timer.unref();
+
+  // Documents accepted just before a crash may have no jobs; their ids make re-adding harmless.
+  for (const d of await documentsInProcessing(db)) {
+    await queues.enqueueDocument({ documentId: d.id, revision: d.revision }, d.pageCount);
+  }
+  runRelay();
+
+  return {
+    kickRelay,
+    async close() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all([pageWorker.close(), documentWorker.close()]);
+      await relayRunning;
+      // One last relay so records decided by the jobs that just finished go out now.
+      await relayOutbox(db, (records) => queues.publishRecords(records)).catch(() => {});
+      if (ocr) await (ocr as OcrPool).close();
+    },
+  };
+}

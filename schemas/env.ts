@@ -1,0 +1,140 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Environment strings that mean a number; an empty value counts as unset. */
+const int = (min: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
+const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const bool = z.preprocess(
+  (v) => (v === '' || v === undefined ? undefined : String(v).toLowerCase()),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+);
+
+/**
+ * Every environment variable the service reads. Each one's description is what the README's
+ * configuration table says about it.
+ */
+export const EnvSchema = z
+  .object({
+    REDIS_URL: z
+      .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^rediss?$/ }).optional())
+      .describe('Redis for the queues. Default redis://127.0.0.1:6379'),
+    REDIS_PREFIX: text.describe(
+      'key prefix for every queue, so several installations share a Redis. Default paperline',
+    ),
+    DATABASE_URL: z
+      .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^postgres(ql)?$/ }).optional())
+      .describe('PostgreSQL connection URL. Unset: PGlite (embedded Postgres) under PAPERLINE_DATA_DIR/db'),
+    PAPERLINE_DATA_DIR: text.describe('folder for the embedded database and stored files. Default ./data'),
+    S3_ENDPOINT: z
+      .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional())
+      .describe(
+        'S3 or MinIO endpoint, e.g. http://127.0.0.1:9000. Unset: files under PAPERLINE_DATA_DIR/files',
+      ),
+    S3_BUCKET: text.describe('bucket for originals and page images (created if missing). Default paperline'),
+    S3_ACCESS_KEY: text.describe('S3 access key'),
+    S3_SECRET_KEY: text.describe('S3 secret key'),
+    S3_REGION: text.describe('S3 region. Default us-east-1'),
+    PORT: int(1).describe('HTTP port of `paperline serve` (--port wins). Default 3000'),
+    HOST: text.describe('address the API listens on. Default 127.0.0.1'),
+    PAPERLINE_MAX_FILE_MB: int(1).describe('largest upload file, MB. Default 50'),
+    PAPERLINE_MAX_FILES: int(1).describe('most files in one upload. Default 100'),
+    PAPERLINE_MAX_PAGES: int(1).describe('most pages per document. Default 50'),
+    PAPERLINE_MAX_PIXELS: int(1).describe('most pixels one page may decode to. Default 100000000'),
+    PAPERLINE_THRESHOLDS: text.describe('routing thresholds file. Default pipeline/thresholds.json'),
+    PAPERLINE_PAGE_CONCURRENCY: int(1).describe(
+      'pages one worker process reads at once (OCR). Default: cores',
+    ),
+    PAPERLINE_DOCUMENT_CONCURRENCY: int(1).describe(
+      'documents one worker process classifies, extracts and routes at once. Default 4',
+    ),
+    PAPERLINE_JOB_ATTEMPTS: int(1).describe('tries a job gets for transient faults, with backoff. Default 3'),
+    PAPERLINE_LOCK_MS: int(1000).describe(
+      'how long a job stays claimed without a heartbeat before another worker takes it over. Default 60000',
+    ),
+    PAPERLINE_RUN_WORKERS: bool.describe('whether `paperline serve` also runs queue workers. Default true'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .optional()
+      .describe('log level. Default info'),
+  })
+  .loose();
+
+export interface ServiceConfig {
+  redisUrl: string;
+  redisPrefix: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | null;
+  port: number;
+  host: string;
+  limits: { maxFileBytes: number; maxFiles: number; maxPages: number; maxPixels: number };
+  thresholdsPath: string | undefined;
+  pageConcurrency: number;
+  documentConcurrency: number;
+  jobAttempts: number;
+  lockMs: number;
+  runWorkers: boolean;
+  logLevel: string;
+}
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment once, reporting every bad key together, and freezes the result. */
+export function loadServiceConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<ServiceConfig> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new EnvError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const s3Keys = [e.S3_ENDPOINT, e.S3_ACCESS_KEY, e.S3_SECRET_KEY];
+  if (s3Keys.some(Boolean) && !s3Keys.every(Boolean)) {
+    problems.push('S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY: set all three for object storage, or none');
+  }
+  if (problems.length) throw new EnvError(problems);
+  const dataDir = resolve(e.PAPERLINE_DATA_DIR ?? './data');
+  const yes = (v: string | undefined, dflt: boolean) =>
+    v === undefined ? dflt : ['true', '1', 'yes'].includes(v);
+  return Object.freeze({
+    redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: e.REDIS_PREFIX ?? 'paperline',
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir,
+    s3:
+      e.S3_ENDPOINT && e.S3_ACCESS_KEY && e.S3_SECRET_KEY
+        ? {
+            endpoint: e.S3_ENDPOINT,
+            bucket: e.S3_BUCKET ?? 'paperline',
+            accessKey: e.S3_ACCESS_KEY,
+            secretKey: e.S3_SECRET_KEY,
+            region: e.S3_REGION ?? 'us-east-1',
+          }
+        : null,
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? '127.0.0.1',
+    limits: Object.freeze({
+      maxFileBytes: (e.PAPERLINE_MAX_FILE_MB ?? 50) * 1024 * 1024,
+      maxFiles: e.PAPERLINE_MAX_FILES ?? 100,
+      maxPages: e.PAPERLINE_MAX_PAGES ?? 50,
+      maxPixels: e.PAPERLINE_MAX_PIXELS ?? 100_000_000,
+    }),
+    thresholdsPath: e.PAPERLINE_THRESHOLDS,
+    pageConcurrency: e.PAPERLINE_PAGE_CONCURRENCY ?? availableParallelism(),
+    documentConcurrency: e.PAPERLINE_DOCUMENT_CONCURRENCY ?? 4,
+    jobAttempts: e.PAPERLINE_JOB_ATTEMPTS ?? 3,
+    lockMs: e.PAPERLINE_LOCK_MS ?? 60_000,
+    runWorkers: yes(e.PAPERLINE_RUN_WORKERS, true),
+    logLevel: e.LOG_LEVEL ?? 'info',
+  });
+}
