@@ -210,3 +210,11 @@ describe('queue jobs', () => {
     }
   });
 });
+
+describe('the README', () => {
+  it('documents every environment variable the service reads', async () => {
+    const { EnvSchema } = await import('../schemas/env.ts');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const key of Object.keys(EnvSchema.shape)) expect(readme, key).toContain(`\`${key}\``);
+  });
+});
