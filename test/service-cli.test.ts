@@ -48,10 +48,8 @@ it('serves with the defaults: keys, upload, records exactly once, graceful stop'
   const port = await freePort();
   serve = await startCli(['serve', '--port', String(port)], t.env, /"msg":"serving"/);
   const base = `http://127.0.0.1:${port}`;
-  const files = inboxEntries()
-    .filter((e) => e.kind === 'digital')
-    .slice(0, 5)
-    .map((e) => join(INBOX_DIR, e.file_name));
+  // The whole sample batch: scans, multi-page PDFs and the documents that belong in review.
+  const files = inboxEntries().map((e) => join(INBOX_DIR, e.file_name));
   const upload = async () => {
     const res = await fetch(`${base}/v1/batches`, {
       method: 'POST',
@@ -73,8 +71,8 @@ it('serves with the defaults: keys, upload, records exactly once, graceful stop'
       };
       return s.status === 'done' ? s : null;
     },
-    300_000,
-    1000,
+    900_000,
+    2000,
   );
   expect(status.counts.total).toBe(files.length);
   expect(status.counts.posted).toBeGreaterThan(0);

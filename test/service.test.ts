@@ -289,27 +289,48 @@ describe('service mode: bad uploads', () => {
     expect((await svc.store.get(`originals/${doc.sha256}`))?.toString()).toContain('these are my notes');
   });
 
-  it('refuses an upload over the size limit with 413 and stores nothing', async () => {
-    const small = await testEnv({ extra: { PAPERLINE_MAX_FILE_MB: '1' } });
-    const s = await openService(small.config);
+  it.each([
+    ['a file over the size limit', { PAPERLINE_MAX_FILE_MB: '1' }, 'big', 413, /1 MB limit/],
+    ['more files than allowed', { PAPERLINE_MAX_FILES: '2' }, 'three', 413, /at most 2 files/],
+    [
+      'a document over the page limit',
+      { PAPERLINE_MAX_PAGES: '1' },
+      'two-pages',
+      422,
+      /more than the limit of 1 page/,
+    ],
+  ] as const)('refuses %s (%s) and stores nothing', async (_what, extra, upload, status, message) => {
+    const limited = await testEnv({ extra });
+    const s = await openService(limited.config);
     const a = await buildApp(s);
     try {
       const key = (await createApiKey(s.db, { role: 'uploader' })).key;
-      const form = new FormData();
-      form.append('files', new Blob([new Uint8Array(1024 * 1024 + 10)]), 'big.pdf');
+      const form =
+        upload === 'big'
+          ? (() => {
+              const f = new FormData();
+              f.append('files', new Blob([new Uint8Array(1024 * 1024 + 10)]), 'big.pdf');
+              return f;
+            })()
+          : await uploadForm(
+              (upload === 'three'
+                ? ['doc-001.pdf', 'doc-005.pdf', 'doc-008.pdf']
+                : ['doc-001.pdf', 'doc-002.pdf']
+              ).map((f) => join(INBOX_DIR, f)),
+            );
       const res = await a.inject({
         method: 'POST',
         url: '/v1/batches',
         headers: { authorization: `Bearer ${key}` },
         payload: form,
       });
-      expect(res.statusCode).toBe(413);
-      expect(res.json().message).toMatch(/1 MB limit/);
+      expect(res.statusCode).toBe(status);
+      expect(res.json().message).toMatch(message);
       expect(await s.db.query('SELECT id FROM documents')).toHaveLength(0);
     } finally {
       await a.close();
       await s.close();
-      await small.cleanup();
+      await limited.cleanup();
     }
   });
 });
