@@ -34,6 +34,10 @@ async function api(path: string, init: RequestInit & { key?: string } = {}) {
   return fetch(`${base}${path}`, { ...init, headers });
 }
 
+async function uploadInbox(): Promise<Response> {
+  return api('/v1/batches', { method: 'POST', body: await uploadForm(inboxFiles), key: keys.uploader });
+}
+
 async function allRecords(department: string, key: string, limit = 5): Promise<ApiRecord[]> {
   const out: ApiRecord[] = [];
   let after: string | null = null;
@@ -71,11 +75,7 @@ describe('service mode: the sample batch over HTTP', () => {
   const firstRecords: ApiRecord[] = [];
 
   it('accepts the batch, processes it and posts each record exactly once', async () => {
-    const res = await api('/v1/batches', {
-      method: 'POST',
-      body: await uploadForm(inboxFiles),
-      key: keys.uploader,
-    });
+    const res = await uploadInbox();
     expect(res.status).toBe(202);
     const body = (await res.json()) as {
       batchId: string;
@@ -141,11 +141,7 @@ describe('service mode: the sample batch over HTTP', () => {
   });
 
   it('takes the same files again as duplicates, with no new work and no new records', async () => {
-    const res = await api('/v1/batches', {
-      method: 'POST',
-      body: await uploadForm(inboxFiles),
-      key: keys.uploader,
-    });
+    const res = await uploadInbox();
     expect(res.status).toBe(202);
     const body = (await res.json()) as {
       batchId: string;
