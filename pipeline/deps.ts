@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { defaultClassifiers } from '../classifiers/index.ts';
 import { defaultExtractors } from '../extractors/index.ts';
+import { createLlmAssistant } from '../extractors/llm/assist.ts';
+import type { LlmConfig } from '../schemas/llm.ts';
+import { createOpenAiClient } from './adapters/llm.ts';
 import { createOcrPool } from './adapters/ocr.ts';
 import { loadThresholds } from './config.ts';
 import type { IngestLimits } from './ingest.ts';
@@ -14,6 +17,12 @@ export interface LocalDepsOptions {
   limits: IngestLimits;
   /** OCR workers. Default: one per core. */
   ocrWorkers?: number;
+  /**
+   * The LLM to check and complete extraction with (schemas/llm.ts, from the environment).
+   * Default: none, and the pipeline is rules only. Never read from the environment here, so
+   * a test or a library caller with OPENAI_API_KEY in its shell does not call out by surprise.
+   */
+  llm?: Readonly<LlmConfig> | null;
 }
 
 /**
@@ -34,6 +43,7 @@ export async function createLocalDeps(
     validate: (docType, fields) => validateFields(docType, fields),
     thresholds,
     clock: () => new Date(),
+    ...(opts.llm ? { assistant: createLlmAssistant(createOpenAiClient(opts.llm), opts.llm) } : {}),
   };
   return { deps, close: () => ocr.close() };
 }

@@ -23,7 +23,8 @@ export interface StructuredReply {
   text: string | null;
   /** The model's refusal, when it gave one instead of an answer. */
   refusal: string | null;
-  usage: { inputTokens: number; outputTokens: number };
+  /** Tokens as the server counted them; null when it did not say. */
+  usage: { inputTokens: number; outputTokens: number } | null;
   /** HTTP requests this answer took, retries included. */
   requests: number;
 }
@@ -118,10 +119,9 @@ export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClie
     return {
       text: text ?? null,
       refusal: message?.refusal ?? null,
-      usage: {
-        inputTokens: completion.usage?.prompt_tokens ?? 0,
-        outputTokens: completion.usage?.completion_tokens ?? 0,
-      },
+      usage: completion.usage
+        ? { inputTokens: completion.usage.prompt_tokens, outputTokens: completion.usage.completion_tokens }
+        : null,
     };
   };
 
