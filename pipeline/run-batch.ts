@@ -144,7 +144,7 @@ export async function runBatch(
       const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
       pages = doc.pages.length;
       if (summary.llm && doc.llm) {
-        const { model: _, ...used } = doc.llm;
+        const { model: _, classified: __, ...used } = doc.llm;
         summary.llm.documents += 1;
         summary.llm.requests += used.requests;
         summary.llm.inputTokens += used.inputTokens;

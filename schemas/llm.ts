@@ -117,6 +117,10 @@ export const LlmUsageSchema = z
       .number()
       .min(0)
       .describe('inputTokens and outputTokens at the configured price per 1k (USD for OpenAI list prices)'),
+    classified: z
+      .literal(true)
+      .optional()
+      .describe('present when the document type came from the LLM because the rules said unknown'),
   })
   .describe('LLM requests, tokens and cost spent on this document');
 export type LlmUsage = z.infer<typeof LlmUsageSchema>;

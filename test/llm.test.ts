@@ -282,6 +282,19 @@ describe('LLM-assisted extraction against a local OpenAI-compatible server', () 
     expect(record.fields.total?.flags).toContain('llm-agrees');
   });
 
+  it('gives up at once when Retry-After asks for longer than a minute', async () => {
+    const server = await serve(() => ({
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { error: { message: 'quota' } },
+    }));
+    const t0 = Date.now();
+    const item = reviewOf(await decide(invoice.read, assistantFor(server.baseURL)));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(server.requests).toHaveLength(1);
+    expect(item.reasons[0]?.message).toMatch(/asked to wait 120 s/);
+  });
+
   it('a 5xx is retried with backoff; a 4xx is not', async () => {
     const flaky = await serve((req) =>
       req.index < 2 ? { status: 503, body: { error: { message: 'busy' } } } : completion(req, { fields: {} }),
@@ -394,7 +407,12 @@ describe('LLM-assisted extraction against a local OpenAI-compatible server', () 
     expect(reviewOf(await decide(read, assistant)).docType).toBe('unknown');
     expect(reviewOf(await decide(read, assistant)).docType).toBe('unknown');
     const placed = reviewOf(await decide(read, assistant));
-    expect(placed).toMatchObject({ docType: 'claim_form', department: 'claims', classConfidence: 0.7 });
+    expect(placed).toMatchObject({
+      docType: 'claim_form',
+      department: 'claims',
+      classConfidence: 0.7,
+      llm: { requests: 2, classified: true },
+    });
     expect(server.requests.map(schemaName)).toEqual([
       'document_type',
       'document_type',

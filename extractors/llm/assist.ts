@@ -70,6 +70,7 @@ class Session implements LlmSession {
   #input = 0;
   #output = 0;
   #asked = false;
+  #classified = false;
 
   constructor(
     readonly client: LlmClient,
@@ -86,6 +87,7 @@ class Session implements LlmSession {
       inputTokens: this.#input,
       outputTokens: this.#output,
       cost: Math.round(cost * 1e9) / 1e9,
+      ...(this.#classified ? { classified: true } : {}),
     };
   }
 
@@ -106,6 +108,7 @@ class Session implements LlmSession {
     if (!(DOC_TYPES as readonly string[]).includes(docType) || cited.length === 0) {
       return { ...unchanged, reasons: [] };
     }
+    this.#classified = true;
     return { docType: docType as DocType, confidence: LLM_CLASS_CONFIDENCE, reasons: [] };
   }
 
