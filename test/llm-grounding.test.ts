@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../extractors/context.ts';
-import { askedFields, canonicalise, isGrounded, sameValue } from '../extractors/llm/grounding.ts';
+import {
+  askedFields,
+  canonicalise,
+  dateOrderUndecided,
+  isGrounded,
+  sameValue,
+} from '../extractors/llm/grounding.ts';
 import { isInstructionLike } from '../extractors/llm/prompt.ts';
 import { readFromText } from './helpers/read-builder.ts';
 
@@ -49,6 +55,17 @@ describe('grounding an LLM value in the lines it cites', () => {
     expect(isGrounded('date', '2024-03-04', at(3), doc)).toBe(false);
     expect(canonicalise('date', '3 April 2024', doc)).toBe('2024-04-03');
     expect(canonicalise('date', '2024-02-30', doc)).toBeNull();
+  });
+
+  it('accepts either reading of a numeric date only when nothing decides the order, and says so', () => {
+    const bare = readFromText(['RECEIPT', 'Date 03/04/2024', 'TOTAL 12.00']);
+    const bareDoc = analyse(bare);
+    const dateLine = [bare.pages[0]!.lines[1]!];
+    expect(bareDoc.dates.order).toBeNull();
+    expect(isGrounded('date', '2024-03-04', dateLine, bareDoc)).toBe(true);
+    expect(isGrounded('date', '2024-04-03', dateLine, bareDoc)).toBe(true);
+    expect(dateOrderUndecided('2024-04-03', dateLine, bareDoc)).toBe(true);
+    expect(dateOrderUndecided('2024-04-03', at(3), doc)).toBe(false);
   });
 
   it('compares text after normalisation, as whole words, across cited lines', () => {

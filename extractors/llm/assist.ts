@@ -12,7 +12,14 @@ import type { LlmConfig, LlmUsage } from '../../schemas/llm.ts';
 import type { ReadResult } from '../../schemas/read.ts';
 import type { ReviewReason } from '../../schemas/record.ts';
 import { analyse } from '../context.ts';
-import { askedFields, canonicalise, groundingLines, lineEvidence, sameValue } from './grounding.ts';
+import {
+  askedFields,
+  canonicalise,
+  dateOrderUndecided,
+  groundingLines,
+  lineEvidence,
+  sameValue,
+} from './grounding.ts';
 import {
   classificationRequest,
   estimateTokens,
@@ -157,11 +164,13 @@ class Session implements LlmSession {
         continue;
       }
       if (ruleValue === null) {
+        // Flagged as the rules flag it, so validation sends the guess between orders to a person.
+        const undecided = f.kind === 'date' && dateOrderUndecided(value!, found, doc);
         fields[f.name] = {
           value,
           confidence: llmConfidence,
           evidence: llm.evidence,
-          flags: ['llm'],
+          flags: undecided ? ['llm', 'ambiguous-date-order'] : ['llm'],
         };
         continue;
       }

@@ -22,7 +22,11 @@ export interface AskedField {
  * pattern. Arrays (line items) are left to the rules: a row's values cannot be grounded one
  * citation at a time as reliably as a single value can.
  */
+const asked = new Map<DocType, AskedField[]>();
+
 export function askedFields(docType: DocType): AskedField[] {
+  const known = asked.get(docType);
+  if (known) return known;
   const shape = DOCUMENT_SCHEMAS[docType].shape as Record<string, z.ZodType>;
   const out: AskedField[] = [];
   for (const [name, schema] of Object.entries(shape)) {
@@ -50,6 +54,7 @@ export function askedFields(docType: DocType): AskedField[] {
       required: !schema.safeParse(undefined).success,
     });
   }
+  asked.set(docType, out);
   return out;
 }
 
@@ -101,6 +106,22 @@ export function groundingLines<L extends { text: string }>(
   const alone = lines.filter((l) => inText(kind, value, l.text, doc));
   if (alone.length > 0 || lines.length < 2 || (kind !== 'text' && kind !== 'code')) return alone;
   return inText(kind, value, lines.map((l) => l.text).join(' '), doc) ? lines : [];
+}
+
+/**
+ * Whether a numeric date in the lines could be read day-first or month-first and nothing on
+ * the document decides which: the value is what the paper says, but so is its mirror.
+ */
+export function dateOrderUndecided(value: string, lines: { text: string }[], doc: DocContext): boolean {
+  if (doc.dates.order) return false;
+  return lines.some((l) => {
+    const dmy = findDates(l.text, { ...doc.dates, order: 'DMY', compact: true });
+    const mdy = findDates(l.text, { ...doc.dates, order: 'MDY', compact: true });
+    return dmy.some((d) => {
+      const m = mdy.find((x) => x.start === d.start);
+      return m !== undefined && m.value !== d.value && (m.value === value || d.value === value);
+    });
+  });
 }
 
 export function isGrounded(
