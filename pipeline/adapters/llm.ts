@@ -52,13 +52,13 @@ export interface LlmClient {
 }
 
 export interface OpenAiClientOptions {
-  /** Waits between retries; tests may shorten it. Default: setTimeout. */
-  sleep?: (ms: number) => Promise<void>;
   /** Longest Retry-After honoured; a server asking for more is given up on. Default 60 s. */
   maxRetryAfterMs?: number;
 }
 
-const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const OPENAI_API_URL = 'https://api.openai.com/v1';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * An LlmClient over the openai SDK, for OpenAI and any server that speaks its chat
@@ -69,7 +69,8 @@ const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClientOptions = {}): LlmClient {
   const sdk = new OpenAI({
     apiKey: config.apiKey,
-    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+    // Always given, or the SDK would read OPENAI_BASE_URL from the process behind the config's back.
+    baseURL: config.baseURL ?? OPENAI_API_URL,
     timeout: config.timeoutMs,
     maxRetries: 0,
   });
@@ -77,7 +78,6 @@ export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClie
   const openAiItself =
     config.baseURL === null ||
     /(^|\.)(openai\.com|openai\.azure\.com)$/.test(new URL(config.baseURL).hostname);
-  const sleep = opts.sleep ?? sleepReal;
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const slots = semaphore(config.concurrency);
 
