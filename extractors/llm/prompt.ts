@@ -112,7 +112,7 @@ const lenientFieldAnswer = z
       .optional()
       .transform((v) => v ?? []),
   })
-  .optional()
+  .nullish()
   .transform((v) => v ?? { value: null, lines: [] });
 
 export interface ExtractionRequest {
