@@ -175,6 +175,8 @@ describe('LLM-assisted extraction against a local OpenAI-compatible server', () 
       const answer = truthfulAnswer(req, invoice.entry);
       // Cited beside a line it is not on: only the line that holds it is evidence.
       answer.dueDate!.lines.push('L1');
+      // And cites the total by number alone, as small models do.
+      answer.total!.lines = answer.total!.lines.map((id) => id.slice(1));
       // This server reports no usage: the document is charged the estimate.
       const { usage: _, ...reply } = completion(req, { fields: answer }).body as Record<string, unknown>;
       return { body: reply };
@@ -344,6 +346,31 @@ describe('LLM-assisted extraction against a local OpenAI-compatible server', () 
     const item = reviewOf(await decide(invoice.read, assistantFor(refusing.baseURL)));
     expect(refusing.requests).toHaveLength(1);
     expect(item.reasons[0]?.message).toMatch(/refused the request \(400\)/);
+  });
+
+  it('stops asking a server that keeps failing, then probes it again after a pause', async () => {
+    let healthy = false;
+    const server = await serve((req) =>
+      healthy ? completion(req, { fields: {} }) : { status: 502, body: { error: { message: 'down' } } },
+    );
+    const config = llmConfigFromEnv({
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: server.baseURL,
+      PAPERLINE_LLM_MAX_RETRIES: '0',
+    })!;
+    const assistant = createLlmAssistant(createOpenAiClient(config, { breakerCooldownMs: 300 }), config);
+    for (let i = 0; i < 5; i++) {
+      expect(reviewOf(await decide(invoice.read, assistant)).reasons[0]?.code).toBe('llm-failed');
+    }
+    expect(server.requests).toHaveLength(3);
+    const paused = reviewOf(await decide(invoice.read, assistant));
+    expect(paused.reasons[0]?.message).toMatch(/last 3 requests in a row unanswered/);
+    expect(paused.llm?.requests).toBe(0);
+
+    healthy = true;
+    await new Promise((r) => setTimeout(r, 350));
+    postedOf(await decide(invoice.read, assistant));
+    expect(server.requests).toHaveLength(4);
   });
 
   it('a reply slower than the timeout is abandoned: rules result and a review reason', async () => {

@@ -283,7 +283,9 @@ function resolve(lines: NumberedLine[], ids: string[]): NumberedLine[] {
   const byId = new Map(lines.map((l) => [l.id, l]));
   const out: NumberedLine[] = [];
   for (const id of ids) {
-    const l = byId.get(id.trim().toUpperCase());
+    // Small models drop the prefix ("12") or the case ("l12").
+    const bare = id.trim().toUpperCase();
+    const l = byId.get(/^\d+$/.test(bare) ? `L${bare}` : bare);
     if (l && !out.includes(l)) out.push(l);
   }
   return out;

@@ -29,7 +29,13 @@ export interface StructuredReply {
   requests: number;
 }
 
-export type LlmErrorCode = 'timeout' | 'rate-limited' | 'server-error' | 'connection' | 'rejected';
+export type LlmErrorCode =
+  | 'timeout'
+  | 'rate-limited'
+  | 'server-error'
+  | 'connection'
+  | 'rejected'
+  | 'unavailable';
 
 /** A request that got no answer, after the retries it was allowed. */
 export class LlmError extends Error {
@@ -54,6 +60,14 @@ export interface LlmClient {
 export interface OpenAiClientOptions {
   /** Longest Retry-After honoured; a server asking for more is given up on. Default 60 s. */
   maxRetryAfterMs?: number;
+  /**
+   * Requests in a row that may end unanswered (after their retries) before the client stops
+   * asking for `breakerCooldownMs`, so a dead server costs a batch seconds, not a retry cycle
+   * per document. Default 3.
+   */
+  breakerThreshold?: number;
+  /** How long the client stops asking once the threshold is reached; then one request probes. Default 30 s. */
+  breakerCooldownMs?: number;
 }
 
 const OPENAI_API_URL = 'https://api.openai.com/v1';
@@ -125,33 +139,60 @@ export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClie
     };
   };
 
+  const breakerThreshold = opts.breakerThreshold ?? 3;
+  const breakerCooldownMs = opts.breakerCooldownMs ?? 30_000;
+  let unansweredInARow = 0;
+  let pausedUntil = 0;
+
+  const attempts = async (req: StructuredRequest): Promise<StructuredReply> => {
+    for (let attempt = 0; ; attempt++) {
+      const requests = attempt + 1;
+      let failure: LlmError;
+      let retryAfter: number | null = null;
+      const release = await slots.acquire();
+      try {
+        return { ...(await once(req)), requests };
+      } catch (e) {
+        failure = classify(e, requests);
+        if (e instanceof OpenAI.APIError && e.headers) retryAfter = retryAfterMs(e.headers);
+      } finally {
+        release();
+      }
+      const retryable = failure.code !== 'rejected';
+      if (!retryable || attempt >= config.maxRetries) throw failure;
+      if (retryAfter !== null && retryAfter > maxRetryAfterMs) {
+        throw new LlmError(
+          failure.code,
+          `${failure.message}; the server asked to wait ${Math.round(retryAfter / 1000)} s, longer than the ${maxRetryAfterMs / 1000} s allowed`,
+          requests,
+          { cause: failure },
+        );
+      }
+      await sleep(retryAfter ?? backoffMs(attempt));
+    }
+  };
+
   return {
     model: config.model,
     async complete(req) {
-      for (let attempt = 0; ; attempt++) {
-        const requests = attempt + 1;
-        let failure: LlmError;
-        let retryAfter: number | null = null;
-        const release = await slots.acquire();
-        try {
-          return { ...(await once(req)), requests };
-        } catch (e) {
-          failure = classify(e, requests);
-          if (e instanceof OpenAI.APIError && e.headers) retryAfter = retryAfterMs(e.headers);
-        } finally {
-          release();
+      if (Date.now() < pausedUntil) {
+        throw new LlmError(
+          'unavailable',
+          `the LLM left the last ${unansweredInARow} requests in a row unanswered; not asked again for ${Math.ceil((pausedUntil - Date.now()) / 1000)} s`,
+          0,
+        );
+      }
+      try {
+        const reply = await attempts(req);
+        unansweredInARow = 0;
+        return reply;
+      } catch (e) {
+        // A refusal of this request says nothing about the server's health.
+        if (e instanceof LlmError && e.code !== 'rejected') {
+          unansweredInARow += 1;
+          if (unansweredInARow >= breakerThreshold) pausedUntil = Date.now() + breakerCooldownMs;
         }
-        const retryable = failure.code !== 'rejected';
-        if (!retryable || attempt >= config.maxRetries) throw failure;
-        if (retryAfter !== null && retryAfter > maxRetryAfterMs) {
-          throw new LlmError(
-            failure.code,
-            `${failure.message}; the server asked to wait ${Math.round(retryAfter / 1000)} s, longer than the ${maxRetryAfterMs / 1000} s allowed`,
-            requests,
-            { cause: failure },
-          );
-        }
-        await sleep(retryAfter ?? backoffMs(attempt));
+        throw e;
       }
     },
   };
