@@ -65,7 +65,7 @@ class RecentFiles {
 export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
   const { db, store, queues, metrics, config } = svc;
   const log = opts.log ?? (() => {});
-  const decideDeps = await createDecideDeps(config.thresholdsPath);
+  const decideDeps = await createDecideDeps({ thresholdsPath: config.thresholdsPath, llm: config.llm });
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
   const ocrPool = () => {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type LlmConfig, LlmConfigError, llmConfigFromEnv } from './llm.ts';
 
 /** Environment strings that mean a number; an empty value counts as unset. */
 const int = (min: number) =>
@@ -77,6 +78,8 @@ export interface ServiceConfig {
   lockMs: number;
   runWorkers: boolean;
   logLevel: string;
+  /** The LLM assistant's settings (schemas/llm.ts); null when OPENAI_API_KEY is unset. */
+  llm: Readonly<LlmConfig> | null;
 }
 
 export class EnvError extends Error {
@@ -91,13 +94,18 @@ export function loadServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<ServiceConfig> {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new EnvError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`),
-    );
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`);
+  let llm: Readonly<LlmConfig> | null = null;
+  try {
+    llm = llmConfigFromEnv(env);
+  } catch (err) {
+    if (!(err instanceof LlmConfigError)) throw err;
+    problems.push(...err.problems);
   }
+  if (!parsed.success) throw new EnvError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
   const s3Keys = [e.S3_ENDPOINT, e.S3_ACCESS_KEY, e.S3_SECRET_KEY];
   if (s3Keys.some(Boolean) && !s3Keys.every(Boolean)) {
     problems.push('S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY: set all three for object storage, or none');
@@ -136,5 +144,6 @@ export function loadServiceConfig(
     lockMs: e.PAPERLINE_LOCK_MS ?? 60_000,
     runWorkers: yes(e.PAPERLINE_RUN_WORKERS, true),
     logLevel: e.LOG_LEVEL ?? 'info',
+    llm,
   });
 }

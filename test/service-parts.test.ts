@@ -11,6 +11,7 @@ import { openService } from '../pipeline/service.ts';
 import { startWorkers } from '../pipeline/service-workers.ts';
 import { EnvError, loadServiceConfig } from '../schemas/env.ts';
 import { INBOX_DIR } from './helpers/inbox.ts';
+import { askedFieldNames, completion, promptLines, startOpenAiServer } from './helpers/openai-server.ts';
 import { freshPostgres, startS3, tempDir, testEnv, uploadForm, waitFor } from './helpers/services.ts';
 
 describe('configuration', () => {
@@ -22,13 +23,21 @@ describe('configuration', () => {
         DATABASE_URL: 'mysql://x',
         PAPERLINE_MAX_FILE_MB: 'ten',
         PAPERLINE_RUN_WORKERS: 'maybe',
+        OPENAI_API_KEY: 'sk-test',
+        PAPERLINE_LLM_TIMEOUT_MS: 'soon',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(EnvError);
     const problems = (error as EnvError).problems.join('\n');
-    for (const key of ['REDIS_URL', 'DATABASE_URL', 'PAPERLINE_MAX_FILE_MB', 'PAPERLINE_RUN_WORKERS']) {
+    for (const key of [
+      'REDIS_URL',
+      'DATABASE_URL',
+      'PAPERLINE_MAX_FILE_MB',
+      'PAPERLINE_RUN_WORKERS',
+      'PAPERLINE_LLM_TIMEOUT_MS',
+    ]) {
       expect(problems).toContain(key);
     }
   });
@@ -39,6 +48,7 @@ describe('configuration', () => {
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(c.databaseUrl).toBeNull();
     expect(c.s3).toBeNull();
+    expect(c.llm).toBeNull();
     expect(c.dataDir).toMatch(/data$/);
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -207,6 +217,64 @@ describe('queue jobs', () => {
       await workers.close();
       await svc.close();
       await t.cleanup();
+    }
+  });
+});
+
+describe('the service with an LLM configured', () => {
+  it('asks it from the workers and posts none of its ungrounded values', async () => {
+    const INVENTED = '987654.32';
+    const server = await startOpenAiServer((req) =>
+      completion(req, {
+        fields: Object.fromEntries(
+          askedFieldNames(req).map((f) => [
+            f,
+            {
+              value: INVENTED,
+              lines: promptLines(req)
+                .slice(0, 2)
+                .map((l) => l.id),
+            },
+          ]),
+        ),
+      }),
+    );
+    const t = await testEnv({ extra: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.baseURL } });
+    const svc = await openService(t.config);
+    const workers = await startWorkers(svc, { pageConcurrency: 1, documentConcurrency: 1, lockMs: 30_000 });
+    const app = await buildApp(svc);
+    try {
+      const admin = { authorization: `Bearer ${(await createApiKey(svc.db, { role: 'admin' })).key}` };
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/batches',
+        headers: admin,
+        payload: await uploadForm([join(INBOX_DIR, 'doc-001.pdf')]),
+      });
+      const id = (res.json() as { documents: { documentId: string }[] }).documents[0]!.documentId;
+      const doc = await waitFor(
+        'the document decided',
+        async () => {
+          const d = (await app.inject({ url: `/v1/documents/${id}`, headers: admin })).json() as {
+            status: string;
+            reasons: { code: string }[];
+            fields: Record<string, { value: unknown }>;
+          };
+          return d.status === 'processing' ? null : d;
+        },
+        60_000,
+      );
+      expect(server.requests.length).toBeGreaterThan(0);
+      expect(doc.status).toBe('review');
+      expect(doc.reasons.map((r) => r.code)).toContain('llm-ungrounded');
+      expect(JSON.stringify(Object.values(doc.fields).map((f) => f.value))).not.toContain(INVENTED);
+      expect(await svc.db.query('SELECT seq FROM outbox')).toHaveLength(0);
+    } finally {
+      await app.close();
+      await workers.close();
+      await svc.close();
+      await t.cleanup();
+      await server.close();
     }
   });
 });
