@@ -111,9 +111,27 @@ function repairWord(w: PlacedWord): PlacedWord {
  */
 function joinSplitAmounts(words: PlacedWord[]): PlacedWord[] {
   const out: PlacedWord[] = [];
-  for (const w of words) {
+  for (const [i, w] of words.entries()) {
     const prev = out.at(-1);
     const h = prev ? Math.max(prev.box.y1 - prev.box.y0, w.box.y1 - w.box.y0) : 0;
+    // A faint point is sometimes not read at all: "Total Sales RM 64 13" ends in the amount
+    // 64.13. Only after a currency and at the end of the row, where the amount of a total is.
+    if (
+      prev &&
+      i === words.length - 1 &&
+      /^\d{1,6}$/.test(prev.text) &&
+      /^\d{2}$/.test(w.text) &&
+      /^(RM|RH|MYR|SGD|USD|\$)$/i.test(out.at(-2)?.text ?? '') &&
+      w.box.x0 - prev.box.x1 < 1.5 * h
+    ) {
+      out[out.length - 1] = {
+        ...prev,
+        text: `${prev.text}.${w.text}`,
+        box: unionBox([prev.box, w.box]),
+        confidence: 0.9 * Math.min(prev.confidence, w.confidence),
+      };
+      continue;
+    }
     if (
       prev &&
       w.box.x0 - prev.box.x1 < 2 * h &&

@@ -324,10 +324,13 @@ export async function rereadWeakLines(
           const centre = (w.box.x0 + w.box.x1) / 2;
           return mid > line.box.y0 && mid < line.box.y1 && centre > x0 && centre < x1;
         });
+      // About the same text, surer: not a fragment of it, nor the line above spilled in.
       if (
         fresh.length === 0 ||
+        fresh.length > old.length + 1 ||
         meanConfidence(fresh) < meanConfidence(old) + 0.1 ||
-        textChars(fresh) < 0.5 * textChars(old)
+        textChars(fresh) < 0.5 * textChars(old) ||
+        textChars(fresh) > 1.5 * textChars(old) + 2
       )
         continue;
       words.splice(from, to - from + 1, ...fresh);

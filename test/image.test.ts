@@ -192,6 +192,42 @@ describe('preprocess', () => {
     expect(await inkIn(cleaned.png, 0, Math.round(h * 0.7))).toBeGreaterThan(0.98 * text);
   });
 
+  it('fades a red stamp across the text, which plain luminance would print as dark as the text', async () => {
+    const meta = await sharp(await invoiceScan(150)).metadata();
+    const [w, h] = [meta.width!, meta.height!];
+    const stamp = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">
+      <rect x="${w * 0.2}" y="${h * 0.1}" width="${w * 0.6}" height="${h * 0.25}" fill="rgb(220,40,60)" fill-opacity="0.8"/>
+    </svg>`;
+    const colour = await sharp(await invoiceScan(150))
+      .toColourspace('srgb')
+      .composite([{ input: Buffer.from(stamp) }])
+      .png()
+      .toBuffer();
+    const out = await preprocess(colour, { dpi: 150, skip: ['orient', 'deskew', 'upscale', 'rules'] });
+    const inside = await sharp(out.png)
+      .extract({
+        left: Math.round(w * 0.25),
+        top: Math.round(h * 0.12),
+        width: Math.round(w * 0.5),
+        height: 40,
+      })
+      .raw()
+      .toBuffer();
+    // The stamp's area reads as paper (most pixels light), not as a dark block.
+    expect(inside.filter((v) => v > 180).length / inside.length).toBeGreaterThan(0.8);
+    const plain = await sharp(colour)
+      .grayscale()
+      .extract({
+        left: Math.round(w * 0.25),
+        top: Math.round(h * 0.12),
+        width: Math.round(w * 0.5),
+        height: 40,
+      })
+      .raw()
+      .toBuffer();
+    expect(plain.filter((v) => v > 180).length / plain.length).toBeLessThan(0.2);
+  });
+
   it('copes with a blank page', async () => {
     const out = await preprocess(await solid('#ffffff', 600, 800), { dpi: null, ...orient() });
     expect(out.info.rotation).toBe(0);

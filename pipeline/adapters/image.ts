@@ -187,13 +187,32 @@ interface Gray {
   height: number;
 }
 
+/** Pixels whose channels differ by more than this are coloured ink: a stamp, a highlighter, a pen. */
+const COLOURED = 80;
+
+/**
+ * Grayscale for OCR. Printed text is black or grey; a red "PAID" stamp or a blue pen mark
+ * across it is coloured, and in plain luminance red is as dark as text. Strongly coloured
+ * pixels take their brightest channel instead, which fades such marks towards the paper.
+ */
 async function toGray(png: Buffer | Uint8Array, maxPixels: number): Promise<Gray> {
   // flatten() first: canvas renders are RGBA and grayscale() alone would keep the alpha channel.
-  const { data, info } = await sharp(png, { limitInputPixels: maxPixels })
-    .flatten({ background: '#ffffff' })
-    .grayscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const flat = sharp(png, { limitInputPixels: maxPixels }).flatten({ background: '#ffffff' });
+  const colour = await flat.clone().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (colour.info.channels >= 3) {
+    const { width, height, channels } = colour.info;
+    const src = colour.data;
+    const out = new Uint8Array(width * height);
+    for (let i = 0, j = 0; i < out.length; i++, j += channels) {
+      const r = src[j]!;
+      const g = src[j + 1]!;
+      const b = src[j + 2]!;
+      const max = Math.max(r, g, b);
+      out[i] = max - Math.min(r, g, b) > COLOURED ? max : Math.round(0.2126 * r + 0.7152 * g + 0.0722 * b);
+    }
+    return { data: out, width, height };
+  }
+  const { data, info } = await flat.grayscale().raw().toBuffer({ resolveWithObject: true });
   if (info.channels === 1) return { data: new Uint8Array(data), width: info.width, height: info.height };
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
@@ -548,9 +567,9 @@ function removeRules(g: Gray, charHeight: number): { image: Gray; removed: numbe
   if (percentile(hist, g.data.length, 0.95) - percentile(hist, g.data.length, 0.005) < 48) {
     return { image: g, removed: 0 };
   }
-  // Dotted underlines are often printed grey: halfway to the paper still counts as ink here.
   // Most of a page is paper: the median is its shade, which erased rules are painted with.
   const paper = percentile(hist, g.data.length, 0.5);
+  // Dotted underlines are often printed grey: halfway to the paper still counts as ink here.
   const light = Math.round((threshold + paper) / 2);
   // Each direction reads what the one before left, so where a box's lines cross, the vertical
   // pass finds the corner free of the horizontal line and takes it with its own.
