@@ -250,7 +250,8 @@ export async function ocrImage(
       result = second;
     }
   }
-  return { pre, result: await rereadWeakLines(pre, result, ocr) };
+  const reread = await rereadWeakLines(pre, result, ocr);
+  return { pre, result: await readMissedText(pre, reread, ocr) };
 }
 
 /** A word read below this confidence is read again on its own. */
@@ -413,4 +414,125 @@ async function readPages(
 
   const done = outcomes as PageOutcome[];
   return { pages: done.map((o) => o.page), pageImages: done.map((o) => o.image) };
+}
+
+/** At most this many stretches of a page that tesseract skipped are read on their own. */
+const MAX_MISSED = 6;
+
+/**
+ * Reads the bands of a page where there is ink but tesseract found no word. In one-block
+ * mode it skips a line set much larger than the rest, which on a receipt is the shop's name
+ * ("POPULAR BOOK" over "CO. (M) SDN BHD"). Each band of rows with uncovered ink, of half a
+ * line's height or more, is cropped and read; its words are kept when tesseract is fairly
+ * sure of them (mean 0.7), so a logo or a stamp read as letters is not.
+ */
+export async function readMissedText(
+  pre: PreprocessedPage,
+  result: OcrResult,
+  ocr: OcrPool,
+): Promise<OcrResult> {
+  const words = result.lines.flatMap((l) => l.words);
+  if (words.length < 5) return result;
+  const heights = words.map((w) => w.box.y1 - w.box.y0).sort((a, b) => a - b);
+  const h = heights[Math.floor(heights.length / 2)]!;
+  // Every other pixel is plenty to find a band of text; ink is what the stretch made dark.
+  const step = 2;
+  const { data, info } = await sharp(pre.png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const W = info.width;
+  const H = info.height;
+  const covered = new Uint8Array(Math.ceil(W / step) * Math.ceil(H / step));
+  const cw = Math.ceil(W / step);
+  for (const w of words) {
+    const pad = 0.3 * (w.box.y1 - w.box.y0);
+    for (
+      let y = Math.max(0, Math.floor((w.box.y0 - pad) / step));
+      y <= Math.min(H - 1, w.box.y1 + pad) / step;
+      y++
+    ) {
+      covered.fill(
+        1,
+        y * cw + Math.max(0, Math.floor((w.box.x0 - pad) / step)),
+        y * cw + Math.min(cw, Math.ceil((w.box.x1 + pad) / step)),
+      );
+    }
+  }
+  const rowInk: { count: number; x0: number; x1: number }[] = [];
+  for (let y = 0; y < H; y += step) {
+    let count = 0;
+    let x0 = W;
+    let x1 = 0;
+    for (let x = 0; x < W; x += step) {
+      if (data[y * W + x]! < 96 && !covered[(y / step) * cw + x / step]) {
+        count++;
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+      }
+    }
+    rowInk.push({ count, x0, x1 });
+  }
+  // Bands: runs of rows each with a character's worth of uncovered ink.
+  const minCount = Math.max(3, Math.round((0.5 * h) / step));
+  const bands: { y0: number; y1: number; x0: number; x1: number }[] = [];
+  let open: { y0: number; y1: number; x0: number; x1: number } | null = null;
+  rowInk.forEach((r, i) => {
+    const y = i * step;
+    if (r.count >= minCount) {
+      if (open) {
+        open.y1 = y + step;
+        open.x0 = Math.min(open.x0, r.x0);
+        open.x1 = Math.max(open.x1, r.x1);
+      } else open = { y0: y, y1: y + step, x0: r.x0, x1: r.x1 };
+    } else if (open) {
+      bands.push(open);
+      open = null;
+    }
+  });
+  if (open) bands.push(open);
+  const tall = bands.filter((b) => b.y1 - b.y0 >= 0.5 * h && b.y1 - b.y0 <= 8 * h).slice(0, MAX_MISSED);
+  if (tall.length === 0) return result;
+  const lines = [...result.lines];
+  for (const b of tall) {
+    const bh = b.y1 - b.y0;
+    const left = Math.max(0, Math.floor(b.x0 - bh));
+    const top = Math.max(0, Math.floor(b.y0 - 0.3 * bh));
+    const width = Math.min(W, Math.ceil(b.x1 + bh)) - left;
+    const height = Math.min(H, Math.ceil(b.y1 + 0.3 * bh)) - top;
+    if (width < 8 || height < 8) continue;
+    const crop = await sharp(data, { raw: { width: W, height: H, channels: 1 } })
+      .extract({ left, top, width, height })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    for (const line of (await ocr.recognize(crop)).lines) {
+      const found = line.words
+        .map((w) => ({
+          ...w,
+          box: { x0: w.box.x0 + left, y0: w.box.y0 + top, x1: w.box.x1 + left, y1: w.box.y1 + top },
+        }))
+        // Words already read elsewhere on the page are not read twice.
+        .filter((w) => !words.some((o) => overlapShare(w.box, o.box) > 0.3));
+      if (found.length === 0 || meanConfidence(found) < 0.7 || textChars(found) < 3) continue;
+      lines.push({
+        text: found.map((w) => w.text).join(' '),
+        box: {
+          x0: Math.min(...found.map((w) => w.box.x0)),
+          y0: Math.min(...found.map((w) => w.box.y0)),
+          x1: Math.max(...found.map((w) => w.box.x1)),
+          y1: Math.max(...found.map((w) => w.box.y1)),
+        },
+        confidence: meanConfidence(found),
+        words: found,
+      });
+    }
+  }
+  if (lines.length === result.lines.length) return result;
+  lines.sort((a, b) => a.box.y0 - b.box.y0);
+  return { lines, confidence: meanConfidence(lines.flatMap((l) => l.words)) };
+}
+
+/** Share of box a's area that box b covers. */
+function overlapShare(a: { x0: number; y0: number; x1: number; y1: number }, b: typeof a): number {
+  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  if (w <= 0 || h <= 0) return 0;
+  return (w * h) / Math.max(1, (a.x1 - a.x0) * (a.y1 - a.y0));
 }
