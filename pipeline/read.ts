@@ -250,7 +250,7 @@ export async function ocrImage(
       result = second;
     }
   }
-  const reread = await rereadWeakLines(pre, result, ocr);
+  const reread = await rereadWeakWords(pre, result, ocr);
   return { pre, result: await readMissedText(pre, reread, ocr) };
 }
 
@@ -269,7 +269,7 @@ const textChars = (ws: Word[]) => ws.reduce((a, w) => a + w.text.replace(/[^\p{L
  * confidence 0, "5.75" as "I A"); on its own it is often read cleanly. The new reading
  * replaces the old only when it is more confident and holds about as much text.
  */
-export async function rereadWeakLines(
+export async function rereadWeakWords(
   pre: PreprocessedPage,
   result: OcrResult,
   ocr: OcrPool,

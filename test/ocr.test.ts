@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrPool, linesFromBlocks, type OcrPool, rotationFromOsd } from '../pipeline/adapters/ocr.ts';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
-import { readMissedText, rereadWeakLines } from '../pipeline/read.ts';
+import { readMissedText, rereadWeakWords } from '../pipeline/read.ts';
 import type { Word } from '../schemas/read.ts';
 import { INVOICE_LINES, makeTextPdf } from './helpers/documents.ts';
 
@@ -72,7 +72,7 @@ describe('OCR pool', () => {
       dpi: 300,
       info: { rotation: 0 as const, deskewAngle: 0, scale: 1, steps: [] },
     };
-    const fixed = await rereadWeakLines(pre, garbled, pool);
+    const fixed = await rereadWeakWords(pre, garbled, pool);
     const words = fixed.lines[i]!.words;
     expect(words.map((w) => w.text)).toContain('Northwind');
     expect(words.find((w) => w.text === 'Northwind')!.confidence).toBeGreaterThan(0.7);
