@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { defaultClassifiers } from '../classifiers/index.ts';
 import { defaultExtractors } from '../extractors/index.ts';
+import type { DocType, ExtractedFields } from '../schemas/common.ts';
+import type { ReadResult } from '../schemas/read.ts';
 import { createOcrPool } from './adapters/ocr.ts';
 import { loadThresholds } from './config.ts';
 import type { IngestLimits } from './ingest.ts';
@@ -31,14 +33,35 @@ export async function createLocalDeps(
   return { deps, close: () => ocr.close() };
 }
 
+/**
+ * Revises the rules' fields with what is remembered about the document's issuer (see
+ * pipeline/vendor-memory.ts); returns them unchanged when nothing is.
+ */
+export type VendorMemoryHook = (
+  docType: DocType,
+  read: ReadResult,
+  fields: ExtractedFields,
+) => Promise<ExtractedFields>;
+
+export interface DecideDepsOptions {
+  /** Applied after rule extraction. Default: none (the CLI has no memory between runs). */
+  vendorMemory?: VendorMemoryHook | undefined;
+}
+
 /** Everything after reading: the built-in classifiers and extractors, validation, thresholds. */
-export async function createDecideDeps(thresholdsPath?: string): Promise<Omit<PipelineDeps, 'read'>> {
+export async function createDecideDeps(
+  thresholdsPath?: string,
+  options: DecideDepsOptions = {},
+): Promise<Omit<PipelineDeps, 'read'>> {
   const thresholds = await loadThresholds(thresholdsPath);
   const classifiers = defaultClassifiers();
   const extractors = defaultExtractors();
+  const memory = options.vendorMemory;
   return {
     classify: (read) => classifiers.classify(read),
-    extract: (docType, read) => extractors.extract(docType, read),
+    extract: memory
+      ? async (docType, read) => memory(docType, read, await extractors.extract(docType, read))
+      : (docType, read) => extractors.extract(docType, read),
     validate: (docType, fields) => validateFields(docType, fields),
     thresholds,
     clock: () => new Date(),
