@@ -30,7 +30,7 @@ export interface ReviewService {
   ): Promise<{ status: number; body: Record<string, unknown> & { [k: string]: unknown } }>;
   /** Uploads files as one batch; resolves once every document has been decided. */
   upload(
-    paths: string[] | { name: string; bytes: Uint8Array }[],
+    files: (string | { name: string; bytes: Uint8Array })[],
   ): Promise<{ documentId: string; fileName: string }[]>;
   close(): Promise<void>;
 }
