@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
+import { llmConfigFromEnv } from '../schemas/llm.ts';
 import type { RunSummary } from '../schemas/record.ts';
 import { createProgress } from './progress.ts';
 import { formatTable } from './table.ts';
@@ -21,6 +22,7 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
   const { deps, close } = await createLocalDeps({
     thresholdsPath: opts.thresholds,
     limits: DEFAULT_INGEST_LIMITS,
+    llm: llmConfigFromEnv(process.env),
   });
   const progress = createProgress();
   let summary: RunSummary;
@@ -53,5 +55,20 @@ export function summaryTable(s: RunSummary): string {
     ['time (s)', Number(s.seconds.toFixed(1))],
     ['pages per minute', Number(s.pagesPerMinute.toFixed(1))],
   ];
+  if (s.llm) {
+    rows.push(
+      [`LLM requests (${s.llm.model})`, s.llm.requests],
+      ['  documents asked', s.llm.documents],
+      ['  tokens in', s.llm.inputTokens],
+      ['  tokens out', s.llm.outputTokens],
+      ['  cost', money(s.llm.cost)],
+      ['  cost per document', money(s.llm.costPerDocument)],
+    );
+  }
   return formatTable(['', 'count'], rows);
+}
+
+// Per-document LLM costs are fractions of a cent: four significant places show them.
+function money(n: number): number {
+  return n >= 1 ? Number(n.toFixed(2)) : Number(n.toPrecision(4));
 }

@@ -1,8 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { defaultClassifiers } from '../classifiers/index.ts';
 import { defaultExtractors } from '../extractors/index.ts';
+import { createLlmAssistant } from '../extractors/llm/assist.ts';
 import type { DocType, ExtractedFields } from '../schemas/common.ts';
+import type { LlmConfig } from '../schemas/llm.ts';
 import type { ReadResult } from '../schemas/read.ts';
+import { createOpenAiClient } from './adapters/llm.ts';
 import { createOcrPool } from './adapters/ocr.ts';
 import { loadThresholds } from './config.ts';
 import type { IngestLimits } from './ingest.ts';
@@ -16,6 +19,12 @@ export interface LocalDepsOptions {
   limits: IngestLimits;
   /** OCR workers. Default: one per core. */
   ocrWorkers?: number;
+  /**
+   * The LLM to check and complete extraction with (schemas/llm.ts, from the environment).
+   * Default: none, and the pipeline is rules only. Never read from the environment here, so
+   * a test or a library caller with OPENAI_API_KEY in its shell does not call out by surprise.
+   */
+  llm?: Readonly<LlmConfig> | null;
 }
 
 /**
@@ -28,7 +37,7 @@ export async function createLocalDeps(
   const ocr = createOcrPool({ size: opts.ocrWorkers ?? availableParallelism() });
   const deps: PipelineDeps = {
     read: (file, hooks) => readDocument(file, { ocr }, { limits: opts.limits, onPage: hooks.onPage }),
-    ...(await createDecideDeps(opts.thresholdsPath)),
+    ...(await createDecideDeps({ thresholdsPath: opts.thresholdsPath, llm: opts.llm ?? null })),
   };
   return { deps, close: () => ocr.close() };
 }
@@ -43,20 +52,23 @@ export type VendorMemoryHook = (
   fields: ExtractedFields,
 ) => Promise<ExtractedFields>;
 
-export interface DecideDepsOptions {
-  /** Applied after rule extraction. Default: none (the CLI has no memory between runs). */
+export interface DecideDepsOptions extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm'> {
+  /**
+   * Applied after rule extraction, before the LLM assistant. Default: none (the CLI keeps no
+   * memory between runs).
+   */
   vendorMemory?: VendorMemoryHook | undefined;
 }
 
-/** Everything after reading: the built-in classifiers and extractors, validation, thresholds. */
-export async function createDecideDeps(
-  thresholdsPath?: string,
-  options: DecideDepsOptions = {},
-): Promise<Omit<PipelineDeps, 'read'>> {
-  const thresholds = await loadThresholds(thresholdsPath);
+/**
+ * Everything after reading: the built-in classifiers and extractors, validation, thresholds,
+ * and the LLM assistant when one is configured. The CLI and the service workers both use it.
+ */
+export async function createDecideDeps(opts: DecideDepsOptions = {}): Promise<Omit<PipelineDeps, 'read'>> {
+  const thresholds = await loadThresholds(opts.thresholdsPath);
   const classifiers = defaultClassifiers();
   const extractors = defaultExtractors();
-  const memory = options.vendorMemory;
+  const memory = opts.vendorMemory;
   return {
     classify: (read) => classifiers.classify(read),
     extract: memory
@@ -65,5 +77,6 @@ export async function createDecideDeps(
     validate: (docType, fields) => validateFields(docType, fields),
     thresholds,
     clock: () => new Date(),
+    ...(opts.llm ? { assistant: createLlmAssistant(createOpenAiClient(opts.llm), opts.llm) } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { LlmAssistant } from '../extractors/llm/assist.ts';
 import { type ClassifiedType, DEPARTMENT_OF, type DocType, type ExtractedFields } from '../schemas/common.ts';
 import { SCHEMA_VERSION } from '../schemas/documents.ts';
 import type { PageRead, ReadResult } from '../schemas/read.ts';
@@ -28,6 +29,11 @@ export interface PipelineDeps {
   validate(docType: DocType, fields: ExtractedFields): ReviewReason[];
   thresholds: Thresholds;
   clock(): Date;
+  /**
+   * An LLM that checks and completes the rules' reading, and places documents the classifier
+   * calls unknown. Absent unless one is configured; then nothing here changes.
+   */
+  assistant?: LlmAssistant;
 }
 
 export type DocumentOutcome =
@@ -93,7 +99,20 @@ export async function decideDocument(
     processedAt: deps.clock().toISOString(),
   };
 
-  const cls = await deps.classify(read);
+  const llm = deps.assistant?.session();
+  // Reasons the LLM check raised; route() passes them through with validation's.
+  const llmReasons: ReviewReason[] = [];
+  const usage = () => {
+    const u = llm?.usage();
+    return u ? { llm: u } : {};
+  };
+
+  let cls: Classification = await deps.classify(read);
+  if (cls.docType === 'unknown' && llm) {
+    const asked = await llm.classify(read, { docType: 'unknown', confidence: cls.confidence });
+    cls = { docType: asked.docType, confidence: asked.confidence };
+    llmReasons.push(...asked.reasons);
+  }
   if (cls.docType === 'unknown') {
     const decision = route({
       docType: 'unknown',
@@ -111,19 +130,25 @@ export async function decideDocument(
         department: null,
         classConfidence: cls.confidence,
         fields: {},
-        reasons,
+        reasons: [...reasons, ...llmReasons],
+        ...usage(),
       },
     };
   }
 
   const docType = cls.docType;
-  const fields = await deps.extract(docType, read);
+  let fields = await deps.extract(docType, read);
+  if (llm) {
+    const checked = await llm.extract(docType, read, fields);
+    fields = checked.fields;
+    llmReasons.push(...checked.reasons);
+  }
   const validation = deps.validate(docType, fields);
   const decision = route({
     docType,
     classConfidence: cls.confidence,
     fields,
-    validation,
+    validation: [...validation, ...llmReasons],
     thresholds: deps.thresholds,
   });
   const record = {
@@ -132,6 +157,7 @@ export async function decideDocument(
     department: DEPARTMENT_OF[docType],
     classConfidence: cls.confidence,
     fields,
+    ...usage(),
   };
   if (decision.outcome === 'posted') return { kind: 'posted', record };
   return { kind: 'review', item: { ...record, reasons: decision.reasons } };

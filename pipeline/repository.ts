@@ -368,6 +368,7 @@ function toApiRecord(r: OutboxRow): ApiRecord {
   };
 }
 
+/** seq comes out as text (bigint overflows JS numbers), so ORDER BY must name outbox.seq, not the alias. */
 const OUTBOX_COLUMNS =
   'seq::text AS seq, record_id, idempotency_key, document_id, department, doc_type, record, posted_at';
 
@@ -377,7 +378,7 @@ export async function listRecords(
   opts: { department: Department; after?: string | undefined; limit: number },
 ): Promise<{ records: ApiRecord[]; next: string | null }> {
   const rows = await db.query<OutboxRow>(
-    `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE department = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE department = $1 AND seq > $2 ORDER BY outbox.seq LIMIT $3`,
     [opts.department, opts.after ?? '0', opts.limit],
   );
   const last = rows.at(-1)?.seq ?? opts.after ?? null;
@@ -399,7 +400,7 @@ export async function relayOutbox(
   for (;;) {
     const sent = await db.transaction(async (tx) => {
       const rows = await tx.query<OutboxRow>(
-        `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY outbox.seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [chunk],
       );
       if (!rows.length) return 0;

@@ -72,6 +72,20 @@ export async function runBatch(
     pagesPerMinute: 0,
     startedAt: startedAt.toISOString(),
     finishedAt: '',
+    ...(deps.assistant
+      ? {
+          llm: {
+            model: deps.assistant.model,
+            documents: 0,
+            requests: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            cost: 0,
+            costPerDocument: 0,
+            perDocument: [],
+          },
+        }
+      : {}),
   };
   const seen = new Map<string, string>();
   // Appends are serialised so concurrent documents never interleave half-written lines.
@@ -129,6 +143,15 @@ export async function runBatch(
     } else {
       const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
       pages = doc.pages.length;
+      if (summary.llm && doc.llm) {
+        const { model: _, classified: __, ...used } = doc.llm;
+        summary.llm.documents += 1;
+        summary.llm.requests += used.requests;
+        summary.llm.inputTokens += used.inputTokens;
+        summary.llm.outputTokens += used.outputTokens;
+        summary.llm.cost += used.cost;
+        summary.llm.perDocument.push({ sourceFile: fileName, ...used });
+      }
       summary.pages += pages;
       for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
       if (outcome.kind === 'posted') {
@@ -169,6 +192,12 @@ export async function runBatch(
   summary.finishedAt = finishedAt.toISOString();
   summary.seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
   summary.pagesPerMinute = summary.seconds > 0 ? (summary.pages / summary.seconds) * 60 : 0;
+  if (summary.llm) {
+    const decided = summary.posted.finance + summary.posted.hr + summary.posted.claims + summary.review;
+    summary.llm.cost = Math.round(summary.llm.cost * 1e9) / 1e9;
+    summary.llm.costPerDocument = decided > 0 ? Math.round((summary.llm.cost / decided) * 1e9) / 1e9 : 0;
+    summary.llm.perDocument.sort((a, b) => a.sourceFile.localeCompare(b.sourceFile));
+  }
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }

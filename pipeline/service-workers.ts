@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { reviewSlaHoursOf } from '../schemas/env.ts';
+import type { JobOf } from '../schemas/jobs.ts';
 import { createOcrPool, type OcrPool } from './adapters/ocr.ts';
 import { parseJob, QUEUE_NAMES, redisOptions } from './adapters/queues.ts';
 import { storageKeys } from './adapters/storage.ts';
@@ -66,7 +67,9 @@ class RecentFiles {
 export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
   const { db, store, queues, metrics, config } = svc;
   const log = opts.log ?? (() => {});
-  const decideDeps = await createDecideDeps(config.thresholdsPath, {
+  const decideDeps = await createDecideDeps({
+    thresholdsPath: config.thresholdsPath,
+    llm: config.llm,
     vendorMemory: (docType, read, fields) => applyVendorMemory(db, docType, read, fields),
   });
   let ocr: OcrPool | null = null;
@@ -116,18 +119,29 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
     throw e;
   };
 
+  /**
+   * The job's payload and its document, or null when the document was reprocessed or decided
+   * since the job was queued (the newer revision owns the work). A payload that does not
+   * parse is a bug upstream, not a transient fault: it fails at once.
+   */
+  const jobContext = async <N extends 'read-page' | 'decide-document'>(name: N, job: Job) => {
+    let data: JobOf<N>;
+    try {
+      data = parseJob(name, job.data);
+    } catch (e) {
+      throw new UnrecoverableError(`unparseable ${name} payload: ${(e as Error).message}`);
+    }
+    const doc = await getDocument(db, data.documentId);
+    if (!doc || doc.revision !== data.revision || doc.status !== 'processing') return null;
+    return { data, doc };
+  };
+
   const pageWorker = new Worker(
     QUEUE_NAMES.pages,
     async (job: Job) => {
-      let data: ReturnType<typeof parseJob<'read-page'>>;
-      try {
-        data = parseJob('read-page', job.data);
-      } catch (e) {
-        throw new UnrecoverableError(`unparseable read-page payload: ${(e as Error).message}`);
-      }
-      const doc = await getDocument(db, data.documentId);
-      // Reprocessed or decided since this job was queued: the newer revision owns the work.
-      if (!doc || doc.revision !== data.revision || doc.status !== 'processing') return { skipped: true };
+      const ctx = await jobContext('read-page', job);
+      if (!ctx) return { skipped: true };
+      const { data, doc } = ctx;
       const end = metrics.stageSeconds.startTimer({ stage: 'read-page' });
       try {
         const file = await loadFile(doc);
@@ -157,14 +171,9 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
   const documentWorker = new Worker(
     QUEUE_NAMES.documents,
     async (job: Job) => {
-      let data: ReturnType<typeof parseJob<'decide-document'>>;
-      try {
-        data = parseJob('decide-document', job.data);
-      } catch (e) {
-        throw new UnrecoverableError(`unparseable decide-document payload: ${(e as Error).message}`);
-      }
-      const doc = await getDocument(db, data.documentId);
-      if (!doc || doc.revision !== data.revision || doc.status !== 'processing') return { skipped: true };
+      const ctx = await jobContext('decide-document', job);
+      if (!ctx) return { skipped: true };
+      const { data, doc } = ctx;
       const pages = (await getPages(db, doc.id)).filter((p) => p.revision === data.revision);
       if (pages.length !== doc.pageCount) {
         // Should not happen once every child job is done; a retry sees the late write.

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ClassifiedTypeSchema, DepartmentSchema, DocTypeSchema, ExtractedFieldSchema } from './common.ts';
-import { PreprocessInfoSchema } from './read.ts';
-import { ReviewReasonSchema } from './record.ts';
+import { PageSummarySchema, ReviewReasonSchema } from './record.ts';
 
 /** HTTP contracts of the v1 API; the OpenAPI document at /docs is generated from these. */
 
@@ -56,14 +55,7 @@ export const PageParamsSchema = z.object({
   n: z.coerce.number().int().min(1),
 });
 
-export const DocumentPageSchema = z.object({
-  number: z.number().int(),
-  source: z.enum(['text-layer', 'ocr']),
-  width: z.number(),
-  height: z.number(),
-  dpi: z.number(),
-  ocrConfidence: z.number().nullable(),
-  preprocess: PreprocessInfoSchema.nullable(),
+export const DocumentPageSchema = PageSummarySchema.extend({
   imageUrl: z.string().describe('the page image the evidence boxes refer to'),
 });
 

@@ -71,11 +71,33 @@ export const DEPARTMENT_OF: Record<DocType, Department> = {
  * two-place decimal string, names and addresses as printed with whitespace collapsed.
  * Line items carry an array of objects as their value.
  */
+export const FieldCandidateSchema = z
+  .object({
+    source: z.enum(['rules', 'llm']).describe('which extractor proposed the value'),
+    value: z.unknown().describe('the canonical value it proposed'),
+    confidence: z.number().min(0).max(1),
+    evidence: z.array(EvidenceSchema).describe('where it says the value was read'),
+    grounded: z
+      .boolean()
+      .describe('whether the value was found, canonicalised, in the lines the proposer cited'),
+  })
+  .describe('one proposed value for a field, shown to a reviewer when proposals disagree');
+export type FieldCandidate = z.infer<typeof FieldCandidateSchema>;
+
 export const ExtractedFieldSchema = z.object({
   value: z.unknown().describe('the canonical value'),
   confidence: z.number().min(0).max(1).describe('0..1, how sure the extractor is'),
   evidence: z.array(EvidenceSchema).describe('where the value was read'),
-  flags: z.array(z.string()).optional().describe('caveats, e.g. "ambiguous-date-order"'),
+  flags: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'caveats, e.g. "ambiguous-date-order"; "llm" when an LLM filled it, "llm-agrees" when it confirmed it',
+    ),
+  candidates: z
+    .array(FieldCandidateSchema)
+    .optional()
+    .describe('every proposal when the rules and the LLM disagree, or the LLM proposed an ungrounded value'),
 });
 export type ExtractedField = z.infer<typeof ExtractedFieldSchema>;
 export type ExtractedFields = Record<string, ExtractedField>;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type LlmConfig, LlmConfigError, llmConfigFromEnv } from './llm.ts';
 
 /** Environment strings that mean a number; an empty value counts as unset. */
 const int = (min: number) =>
@@ -97,6 +98,8 @@ export interface ServiceConfig {
     slaHours: { finance: number; hr: number; claims: number; default: number };
     leaseMinutes: number;
   };
+  /** The LLM assistant's settings (schemas/llm.ts); null when OPENAI_API_KEY is unset. */
+  llm: Readonly<LlmConfig> | null;
 }
 
 export class EnvError extends Error {
@@ -111,13 +114,18 @@ export function loadServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<ServiceConfig> {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new EnvError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`),
-    );
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`);
+  let llm: Readonly<LlmConfig> | null = null;
+  try {
+    llm = llmConfigFromEnv(env);
+  } catch (err) {
+    if (!(err instanceof LlmConfigError)) throw err;
+    problems.push(...err.problems);
   }
+  if (!parsed.success) throw new EnvError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
   const s3Keys = [e.S3_ENDPOINT, e.S3_ACCESS_KEY, e.S3_SECRET_KEY];
   if (s3Keys.some(Boolean) && !s3Keys.every(Boolean)) {
     problems.push('S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY: set all three for object storage, or none');
@@ -165,6 +173,7 @@ export function loadServiceConfig(
       }),
       leaseMinutes: e.PAPERLINE_REVIEW_LEASE_MINUTES ?? 15,
     }),
+    llm,
   });
 }
 

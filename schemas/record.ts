@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClassifiedTypeSchema, DepartmentSchema, DocTypeSchema, ExtractedFieldSchema } from './common.ts';
+import { LlmUsageSchema } from './llm.ts';
 import { PreprocessInfoSchema } from './read.ts';
 
 export const ReviewReasonSchema = z
@@ -13,6 +14,9 @@ export const ReviewReasonSchema = z
         'invalid-field',
         'rule-failed',
         'ambiguous-date',
+        'llm-ungrounded',
+        'llm-disagreement',
+        'llm-failed',
       ])
       .describe('machine-readable reason'),
     fields: z.array(z.string()).describe('the fields the reason is about (empty for document-level reasons)'),
@@ -43,6 +47,7 @@ export const PostedRecordSchema = z.object({
   pages: z.array(PageSummarySchema).describe('how each page was read'),
   schemaVersion: z.string(),
   processedAt: z.string().describe('ISO 8601 time the record was made'),
+  llm: LlmUsageSchema.optional().describe('present when an LLM was asked about the document'),
 });
 export type PostedRecord = z.infer<typeof PostedRecordSchema>;
 
@@ -80,5 +85,20 @@ export const RunSummarySchema = z.object({
   pagesPerMinute: z.number(),
   startedAt: z.string(),
   finishedAt: z.string(),
+  llm: z
+    .object({
+      model: z.string(),
+      documents: z.number().int().describe('documents the LLM was asked about'),
+      requests: z.number().int(),
+      inputTokens: z.number().int(),
+      outputTokens: z.number().int(),
+      cost: z.number().describe('total, at the configured price per 1k tokens'),
+      costPerDocument: z.number().describe('cost divided by the documents posted or sent to review'),
+      perDocument: z
+        .array(LlmUsageSchema.omit({ model: true }).extend({ sourceFile: z.string() }))
+        .describe('what each document cost'),
+    })
+    .optional()
+    .describe('present when an LLM is configured'),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;

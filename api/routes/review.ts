@@ -107,7 +107,9 @@ export function reviewRoutes(svc: Service) {
   let deps: ReturnType<typeof createDecideDeps> | null = null;
   // Built on first use: a service that never reviews never loads classifiers here.
   const decideDeps = () => {
-    deps ??= createDecideDeps(svc.config.thresholdsPath, {
+    deps ??= createDecideDeps({
+      thresholdsPath: svc.config.thresholdsPath,
+      llm: svc.config.llm,
       vendorMemory: (docType, read, fields) => applyVendorMemory(svc.db, docType, read, fields),
     });
     return deps;
