@@ -18,6 +18,8 @@ import { batchRoutes } from './routes/batches.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { healthRoutes } from './routes/health.ts';
 import { recordRoutes } from './routes/records.ts';
+import { reviewRoutes } from './routes/review.ts';
+import { reviewPageRoutes } from './routes/review-page.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -160,6 +162,8 @@ export async function buildApp(svc: Service, opts: AppOptions = {}): Promise<App
   await app.register(batchRoutes(svc));
   await app.register(documentRoutes(svc));
   await app.register(recordRoutes(svc));
+  await app.register(reviewRoutes(svc));
+  await app.register(reviewPageRoutes());
   await registerQueueDashboard(app, svc);
   return app;
 }

@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { defaultClassifiers } from '../classifiers/index.ts';
 import { defaultExtractors } from '../extractors/index.ts';
 import { createLlmAssistant } from '../extractors/llm/assist.ts';
+import type { DocType, ExtractedFields } from '../schemas/common.ts';
 import type { LlmConfig } from '../schemas/llm.ts';
+import type { ReadResult } from '../schemas/read.ts';
 import { createOpenAiClient } from './adapters/llm.ts';
 import { createOcrPool } from './adapters/ocr.ts';
 import { loadThresholds } from './config.ts';
@@ -41,18 +43,37 @@ export async function createLocalDeps(
 }
 
 /**
+ * Revises the rules' fields with what is remembered about the document's issuer (see
+ * pipeline/vendor-memory.ts); returns them unchanged when nothing is.
+ */
+export type VendorMemoryHook = (
+  docType: DocType,
+  read: ReadResult,
+  fields: ExtractedFields,
+) => Promise<ExtractedFields>;
+
+export interface DecideDepsOptions extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm'> {
+  /**
+   * Applied after rule extraction, before the LLM assistant. Default: none (the CLI keeps no
+   * memory between runs).
+   */
+  vendorMemory?: VendorMemoryHook | undefined;
+}
+
+/**
  * Everything after reading: the built-in classifiers and extractors, validation, thresholds,
  * and the LLM assistant when one is configured. The CLI and the service workers both use it.
  */
-export async function createDecideDeps(
-  opts: Pick<LocalDepsOptions, 'thresholdsPath' | 'llm'> = {},
-): Promise<Omit<PipelineDeps, 'read'>> {
+export async function createDecideDeps(opts: DecideDepsOptions = {}): Promise<Omit<PipelineDeps, 'read'>> {
   const thresholds = await loadThresholds(opts.thresholdsPath);
   const classifiers = defaultClassifiers();
   const extractors = defaultExtractors();
+  const memory = opts.vendorMemory;
   return {
     classify: (read) => classifiers.classify(read),
-    extract: (docType, read) => extractors.extract(docType, read),
+    extract: memory
+      ? async (docType, read) => memory(docType, read, await extractors.extract(docType, read))
+      : (docType, read) => extractors.extract(docType, read),
     validate: (docType, fields) => validateFields(docType, fields),
     thresholds,
     clock: () => new Date(),

@@ -214,7 +214,7 @@ export async function getPages(db: Sql, documentId: string): Promise<StoredPage[
 
 export async function getEvents(db: Sql, documentId: string) {
   const rows = await db.query<{ id: string; at: Date; actor: string; type: string; data: unknown }>(
-    'SELECT id::text AS id, at, actor, type, data FROM events WHERE document_id = $1 ORDER BY id',
+    'SELECT id::text AS id, at, actor, type, data FROM events WHERE document_id = $1 ORDER BY events.id',
     [documentId],
   );
   return rows.map((r) => ({ id: r.id, at: r.at.toISOString(), actor: r.actor, type: r.type, data: r.data }));

@@ -1,4 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { reviewSlaHoursOf } from '../schemas/env.ts';
 import type { JobOf } from '../schemas/jobs.ts';
 import { createOcrPool, type OcrPool } from './adapters/ocr.ts';
 import { parseJob, QUEUE_NAMES, redisOptions } from './adapters/queues.ts';
@@ -19,6 +20,7 @@ import {
   savePage,
 } from './repository.ts';
 import type { Service } from './service.ts';
+import { applyVendorMemory } from './vendor-memory.ts';
 
 export interface WorkerOptions {
   /** Pages read at once in this process; also the OCR pool's size. */
@@ -28,7 +30,7 @@ export interface WorkerOptions {
   lockMs: number;
   /** How often the outbox relay looks for unsent records when nothing prompts it. Default 1 s. */
   relayIntervalMs?: number;
-  /** Hours a review task may wait before it is overdue. Default 24 for every department. */
+  /** Hours a review task may wait before it is overdue. Default: the PAPERLINE_REVIEW_SLA_HOURS* config. */
   reviewSlaHours?: (department: string | null) => number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -65,7 +67,11 @@ class RecentFiles {
 export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
   const { db, store, queues, metrics, config } = svc;
   const log = opts.log ?? (() => {});
-  const decideDeps = await createDecideDeps({ thresholdsPath: config.thresholdsPath, llm: config.llm });
+  const decideDeps = await createDecideDeps({
+    thresholdsPath: config.thresholdsPath,
+    llm: config.llm,
+    vendorMemory: (docType, read, fields) => applyVendorMemory(db, docType, read, fields),
+  });
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
   const ocrPool = () => {
@@ -180,7 +186,7 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
           documentId: doc.id,
           revision: data.revision,
           outcome,
-          reviewSlaHours: opts.reviewSlaHours ?? (() => 24),
+          reviewSlaHours: opts.reviewSlaHours ?? reviewSlaHoursOf(config),
         });
         if (stored) {
           metrics.documents.inc({ outcome: outcome.kind });

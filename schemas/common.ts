@@ -23,6 +23,11 @@ export type Evidence = z.infer<typeof EvidenceSchema>;
 export const CanonicalDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
+  // The pattern alone lets "2024-02-30" through, and a reviewer typing dates will try it.
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }, 'not a day of the calendar')
   .describe('a date as YYYY-MM-DD');
 export const CanonicalMoney = z
   .string()

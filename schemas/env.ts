@@ -54,6 +54,21 @@ export const EnvSchema = z
     PAPERLINE_LOCK_MS: int(1000).describe(
       'how long a job stays claimed without a heartbeat before another worker takes it over. Default 60000',
     ),
+    PAPERLINE_REVIEW_SLA_HOURS: int(1).describe(
+      'hours a review task may wait before it is overdue, for departments without their own value. Default 24',
+    ),
+    PAPERLINE_REVIEW_SLA_HOURS_FINANCE: int(1).describe(
+      'review SLA of finance documents, hours. Default: PAPERLINE_REVIEW_SLA_HOURS',
+    ),
+    PAPERLINE_REVIEW_SLA_HOURS_HR: int(1).describe(
+      'review SLA of HR documents, hours. Default: PAPERLINE_REVIEW_SLA_HOURS',
+    ),
+    PAPERLINE_REVIEW_SLA_HOURS_CLAIMS: int(1).describe(
+      'review SLA of claims documents, hours. Default: PAPERLINE_REVIEW_SLA_HOURS',
+    ),
+    PAPERLINE_REVIEW_LEASE_MINUTES: int(1).describe(
+      'how long a claimed review task stays with its reviewer before it returns to the queue; claiming again renews it. Default 15',
+    ),
     PAPERLINE_RUN_WORKERS: bool.describe('whether `paperline serve` also runs queue workers. Default true'),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -78,6 +93,11 @@ export interface ServiceConfig {
   lockMs: number;
   runWorkers: boolean;
   logLevel: string;
+  review: {
+    /** SLA hours per department; `default` also covers documents of no known type. */
+    slaHours: { finance: number; hr: number; claims: number; default: number };
+    leaseMinutes: number;
+  };
   /** The LLM assistant's settings (schemas/llm.ts); null when OPENAI_API_KEY is unset. */
   llm: Readonly<LlmConfig> | null;
 }
@@ -144,6 +164,22 @@ export function loadServiceConfig(
     lockMs: e.PAPERLINE_LOCK_MS ?? 60_000,
     runWorkers: yes(e.PAPERLINE_RUN_WORKERS, true),
     logLevel: e.LOG_LEVEL ?? 'info',
+    review: Object.freeze({
+      slaHours: Object.freeze({
+        finance: e.PAPERLINE_REVIEW_SLA_HOURS_FINANCE ?? e.PAPERLINE_REVIEW_SLA_HOURS ?? 24,
+        hr: e.PAPERLINE_REVIEW_SLA_HOURS_HR ?? e.PAPERLINE_REVIEW_SLA_HOURS ?? 24,
+        claims: e.PAPERLINE_REVIEW_SLA_HOURS_CLAIMS ?? e.PAPERLINE_REVIEW_SLA_HOURS ?? 24,
+        default: e.PAPERLINE_REVIEW_SLA_HOURS ?? 24,
+      }),
+      leaseMinutes: e.PAPERLINE_REVIEW_LEASE_MINUTES ?? 15,
+    }),
     llm,
   });
+}
+
+/** The review SLA of a department in hours, as recordOutcome and re-routing need it. */
+export function reviewSlaHoursOf(
+  config: Pick<ServiceConfig, 'review'>,
+): (department: 'finance' | 'hr' | 'claims' | null) => number {
+  return (department) => config.review.slaHours[department ?? 'default'];
 }

@@ -111,7 +111,7 @@ describe.each([
 
   it('migrates once, however often and however many processes ask', async () => {
     const runs = await Promise.all([migrate(db), migrate(db)]);
-    expect(runs.flat()).toEqual(['0001_initial']);
+    expect(runs.flat()).toEqual(['0001_initial', '0002_review']);
     expect(await migrate(db)).toEqual([]);
   });
 
