@@ -41,6 +41,19 @@ export type DocumentOutcome =
   | { kind: 'review'; item: ReviewItem }
   | { kind: 'failed'; entry: FailedEntry };
 
+/** How each page was read, as a record tells it (no lines: the record carries fields). */
+export function pageSummaries(read: ReadResult): PostedRecord['pages'] {
+  return read.pages.map((p) => ({
+    number: p.number,
+    source: p.source,
+    width: p.width,
+    height: p.height,
+    dpi: p.dpi,
+    ocrConfidence: p.ocrConfidence,
+    preprocess: p.preprocess,
+  }));
+}
+
 export function documentId(sha256: string): string {
   return sha256.slice(0, 16);
 }
@@ -86,15 +99,7 @@ export async function decideDocument(
     id: documentId(file.sha256),
     sourceFile: file.fileName,
     sha256: file.sha256,
-    pages: read.pages.map((p) => ({
-      number: p.number,
-      source: p.source,
-      width: p.width,
-      height: p.height,
-      dpi: p.dpi,
-      ocrConfidence: p.ocrConfidence,
-      preprocess: p.preprocess,
-    })),
+    pages: pageSummaries(read),
     schemaVersion: SCHEMA_VERSION,
     processedAt: deps.clock().toISOString(),
   };

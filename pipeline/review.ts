@@ -5,6 +5,7 @@ import type { PostedRecord, ReviewReason } from '../schemas/record.ts';
 import type { Thresholds } from '../schemas/thresholds.ts';
 import type { Database, Sql } from './adapters/db.ts';
 import { applyCorrections, type FieldChange } from './corrections.ts';
+import { pageSummaries } from './process-document.ts';
 import {
   addEvent,
   type DocumentRow,
@@ -307,15 +308,7 @@ export async function approveTask(
       department,
       classConfidence: doc.classConfidence ?? 1,
       fields: doc.fields,
-      pages: read.pages.map((p) => ({
-        number: p.number,
-        source: p.source,
-        width: p.width,
-        height: p.height,
-        dpi: p.dpi,
-        ocrConfidence: p.ocrConfidence,
-        preprocess: p.preprocess,
-      })),
+      pages: pageSummaries(read),
       schemaVersion: SCHEMA_VERSION,
       processedAt: new Date().toISOString(),
     };

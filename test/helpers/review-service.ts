@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { type App, buildApp } from '../../api/app.ts';
 import { createApiKey } from '../../pipeline/api-keys.ts';
 import { openService, type Service } from '../../pipeline/service.ts';
 import { type RunningWorkers, startWorkers } from '../../pipeline/service-workers.ts';
 import type { Role } from '../../schemas/api.ts';
 import { loadServiceConfig } from '../../schemas/env.ts';
+import { dropRedisPrefix, REDIS_URL } from './services.ts';
 
 /**
  * A whole service for the review tests, as `paperline serve` runs it: PGlite and folder storage
@@ -33,22 +33,6 @@ export interface ReviewService {
     files: (string | { name: string; bytes: Uint8Array })[],
   ): Promise<{ documentId: string; fileName: string }[]>;
   close(): Promise<void>;
-}
-
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function startReviewService(env: Record<string, string> = {}): Promise<ReviewService> {
@@ -132,7 +116,7 @@ export async function startReviewService(env: Record<string, string> = {}): Prom
       await app.close().catch(() => {});
       await workers.close().catch(() => {});
       await svc.close().catch(() => {});
-      await dropPrefix(prefix).catch(() => {});
+      await dropRedisPrefix(prefix).catch(() => {});
       await rm(dataDir, { recursive: true, force: true });
     },
   };
