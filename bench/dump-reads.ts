@@ -4,6 +4,8 @@
  * (~4 s a receipt on 2 cores). Re-run it when preprocessing or OCR changes.
  *   tsx bench/dump-reads.ts [--dir ../shared/datasets/sroie-dev] [--out /tmp/sroie-reads]
  *                           [--size 2] [--only X0001,X5100] [--skip-existing]
+ *                           [--psm 6]
+ * `--psm` overrides the page segmentation mode, to compare modes on the same documents.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetadata } from '../cli/eval.command.ts';
-import { createOcrPool } from '../pipeline/adapters/ocr.ts';
+import { createOcrPool, type PageSegMode } from '../pipeline/adapters/ocr.ts';
 import { DEFAULT_INGEST_LIMITS, ingestFile } from '../pipeline/ingest.ts';
 import { readDocument } from '../pipeline/read.ts';
 
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: String(availableParallelism()) },
     only: { type: 'string' },
     'skip-existing': { type: 'boolean', default: false },
+    psm: { type: 'string' },
   },
 });
 
@@ -39,7 +42,7 @@ function stem(fileName: string): string {
 }
 
 const size = Math.max(1, Number(values.size));
-const pool = createOcrPool({ size });
+const pool = createOcrPool({ size, ...(values.psm ? { psm: values.psm as PageSegMode } : {}) });
 const started = performance.now();
 let done = 0;
 let failed = 0;

@@ -7,16 +7,20 @@
  * `--half`: ids sorted, even or odd positions (the calibration split of bench/calibrate.ts).
  * `--misses FIELD`: print every wrong value of that field with its confidence.
  * `--scores FILE`: write the per-document scores for bench/calibrate.ts.
+ * `--misplaced`: print every document not placed where its truth says, with its review reasons.
+ * Where the folder has `ocr-lines/` transcripts, the OCR character error rate is the one
+ * `paperline eval` reports, and token recall (share of transcript tokens, upper-cased, that
+ * the OCR text holds) is printed too: unlike CER it does not depend on reading order.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultClassifiers } from '../classifiers/index.ts';
-import { formatReport, readMetadata } from '../cli/eval.command.ts';
+import { formatReport, readMetadata, transcript } from '../cli/eval.command.ts';
 import { defaultExtractors } from '../extractors/index.ts';
 import { loadThresholds } from '../pipeline/config.ts';
-import { aggregate, type DocumentScore, scoreDocument } from '../pipeline/evaluation.ts';
+import { aggregate, characterErrors, type DocumentScore, scoreDocument } from '../pipeline/evaluation.ts';
 import type { IngestedFile } from '../pipeline/ingest.ts';
 import { type PipelineDeps, processDocument } from '../pipeline/process-document.ts';
 import { validateFields } from '../pipeline/validate.ts';
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     thresholds: { type: 'string' },
     json: { type: 'boolean', default: false },
     reasons: { type: 'boolean', default: false },
+    misplaced: { type: 'boolean', default: false },
   },
 });
 
@@ -59,6 +64,8 @@ const deps: PipelineDeps = {
 
 const scores: DocumentScore[] = [];
 const blockers = new Map<string, number>();
+const misplaced: string[] = [];
+const recall = { hit: 0, of: 0 };
 for (const t of truth) {
   cache.set(
     t.file_name,
@@ -79,7 +86,41 @@ for (const t of truth) {
       blockers.set(key, (blockers.get(key) ?? 0) + 1);
     }
   }
-  scores.push(scoreDocument(t, outcome, { seconds: 0, cer: null }));
+  const ref = await transcript(dir, t.file_name);
+  const ocrText = cache
+    .get(t.file_name)!
+    .pages.flatMap((p) => p.lines.map((l) => l.text))
+    .join('\n');
+  if (ref !== null) {
+    const r = tokenRecall(ref, ocrText);
+    recall.hit += r.hit;
+    recall.of += r.of;
+  }
+  const cer = ref !== null ? characterErrors(ref, ocrText) : null;
+  const score = scoreDocument(t, outcome, { seconds: 0, cer });
+  scores.push(score);
+  if (!score.placedRight) {
+    const why =
+      outcome.kind === 'review' ? outcome.item.reasons.map((r) => `\n    ${r.message}`).join('') : '';
+    misplaced.push(`${t.file_name} ${outcome.kind} (${score.predictedType}), want ${score.expected}${why}`);
+  }
+}
+
+/** Transcript tokens (upper-cased, as SROIE's are) found in the OCR text, each used once. */
+function tokenRecall(reference: string, ocr: string): { hit: number; of: number } {
+  const words = (s: string) => s.toUpperCase().split(/\s+/).filter(Boolean);
+  const bag = new Map<string, number>();
+  for (const w of words(ocr)) bag.set(w, (bag.get(w) ?? 0) + 1);
+  let hit = 0;
+  const want = words(reference);
+  for (const w of want) {
+    const n = bag.get(w) ?? 0;
+    if (n > 0) {
+      hit++;
+      bag.set(w, n - 1);
+    }
+  }
+  return { hit, of: want.length };
 }
 
 const report = aggregate(scores, 0);
@@ -88,11 +129,13 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } else {
   process.stdout.write(`${formatReport(report)}\n`);
+  if (recall.of > 0) process.stdout.write(`\nOCR token recall ${(recall.hit / recall.of).toFixed(4)}\n`);
   if (values.reasons) {
     const sorted = [...blockers.entries()].sort((a, b) => b[1] - a[1]);
     process.stdout.write(`\nreview reasons\n${sorted.map(([k, n]) => `  ${n}\t${k}`).join('\n')}\n`);
   }
 }
+if (values.misplaced) process.stdout.write(`\nmisplaced\n${misplaced.map((m) => `  ${m}`).join('\n')}\n`);
 if (values.misses) {
   for (const s of scores) {
     const f = s.fields.find((x) => x.name === values.misses);

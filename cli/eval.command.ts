@@ -44,7 +44,7 @@ export async function readMetadata(folder: string): Promise<MetadataLine[]> {
 }
 
 /** The dataset's own line transcripts (`ocr-lines/<id>.csv`: 8 coordinates, then the text). */
-async function transcript(folder: string, fileName: string): Promise<string | null> {
+export async function transcript(folder: string, fileName: string): Promise<string | null> {
   const path = join(folder, 'ocr-lines', `${basename(fileName, extname(fileName))}.csv`);
   if (!existsSync(path)) return null;
   const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');

@@ -37,6 +37,33 @@ export function findDateField(doc: DocContext, opts: DateFieldOptions): Candidat
     // The only date a receipt prints is its date; one of several is just the first.
     if (parsed) return { ...parsed, method: distinct.size === 1 ? 'layout' : 'pattern', hit: null };
   }
+  return undividedDate(doc);
+}
+
+/**
+ * Some tills print the date without separators in the document's own order ("21032018"
+ * for 21 March 2018), and OCR drops one now and then ("2512/2018"). Eight digits that make a calendar date of the last thirty years in
+ * that order are taken, as a last resort and with little certainty: a random eight-digit
+ * code is such a date about once in three thousand.
+ */
+function undividedDate(doc: DocContext): Candidate<string> | null {
+  const order = doc.dates.order;
+  if (!order) return null;
+  const today = doc.dates.today ?? new Date();
+  for (const row of doc.view.rows) {
+    for (const w of row.words) {
+      // One separator lost to OCR ("2512/2018") is the same case.
+      const m = /^(\d{2})[/.-]?(\d{2})[/.-]?((?:19|20)\d{2})$/.exec(w.text.replace(/[.,:;]+$/, ''));
+      if (!m) continue;
+      const [a, b, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      const [day, month] = order === 'DMY' ? [a, b] : [b, a];
+      const t = new Date(Date.UTC(y, month - 1, day));
+      if (t.getUTCMonth() !== month - 1 || t.getUTCDate() !== day) continue;
+      if (y < today.getFullYear() - 30 || t.getTime() > today.getTime() + 366 * 86_400_000) continue;
+      const value = `${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+      return { value, words: [w], method: 'pattern', certainty: 0.6, flags: ['undivided-date'], hit: null };
+    }
+  }
   return null;
 }
 
@@ -74,7 +101,8 @@ export function nearestTo<T>(
  * When the document's own arithmetic holds (addends sum to `total` within a cent), each of
  * the figures is confirmed by the others: its confidence is raised to just under the
  * weakest of them. A total OCR read at 0.5 that equals subtotal + tax read at 0.95 is as
- * good as those two. Figures that do not add up are left for the validator to report.
+ * good as those two. Figures that do not add up lose some confidence, and the validator
+ * reports the sum.
  */
 export function corroborateSum(fields: ExtractedFields, addends: string[], total: string): void {
   const names = [...addends, total];
@@ -83,7 +111,19 @@ export function corroborateSum(fields: ExtractedFields, addends: string[], total
   const cents = group.map((f) => toCents(f!.value as string));
   if (cents.some(Number.isNaN)) return;
   const sum = cents.slice(0, -1).reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - cents.at(-1)!) > 1) return;
+  if (Math.abs(sum - cents.at(-1)!) > 1) {
+    // The document's own arithmetic says one of these figures is misread, and not which:
+    // none of them is as sure as its OCR alone would say ("153.35" read as "3.35" at 0.93).
+    for (const name of names) {
+      const f = fields[name]!;
+      fields[name] = {
+        ...f,
+        confidence: Math.round(f.confidence * 0.7 * 1000) / 1000,
+        flags: [...new Set([...(f.flags ?? []), 'arithmetic-disagrees'])],
+      };
+    }
+    return;
+  }
   names.forEach((name, i) => {
     const others = group.filter((_, j) => j !== i).map((f) => f!.confidence);
     const f = fields[name]!;

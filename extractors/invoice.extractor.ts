@@ -122,7 +122,7 @@ export const invoiceExtractor: Extractor = {
     repairDollarSign(doc, fields, ['subtotal', 'taxAmount'], 'total');
     corroborateSum(fields, ['subtotal', 'taxAmount'], 'total');
     const items = findLineItems(doc);
-    if (items) fields.lineItems = items;
+    if (items) fields.lineItems = items.field;
     return fields;
   },
 };

@@ -65,7 +65,7 @@ const median = (xs: number[]) => {
 /** A gap wider than this many row heights separates columns... */
 const COLUMN_GAP = 1.2;
 /** ...and wider than this many characters: OCR boxes of lowercase words are short, spaces are not. */
-const COLUMN_GAP_CHARS = 2.2;
+const COLUMN_GAP_CHARS = 2.5;
 
 /** How wide a gap between words must be to separate columns, measured on the words themselves. */
 function columnGap(words: PlacedWord[]): number {
@@ -90,8 +90,70 @@ function splitGlued(w: PlacedWord): PlacedWord[] {
   ];
 }
 
+/**
+ * The English model has no "ß": German street names ("Lindenstraße", the commonest word of a
+ * German address) come out as "LindenstralRe", "Lindenstral3e" or "Lindenstrale", with the
+ * word's confidence low for that one glyph. Only this suffix is repaired: elsewhere a misread
+ * ß cannot be told from a real word.
+ */
+const STRASSE_MISREAD = /^(\p{L}*[Ss]tra)(?:[lI1|][3BRs]?|[B8])e([,.]?)$/u;
+
+function repairWord(w: PlacedWord): PlacedWord {
+  const m = STRASSE_MISREAD.exec(w.text);
+  if (!m) return w;
+  return { ...w, text: `${m[1]}ße${m[2]}`, confidence: Math.max(w.confidence, 0.85) };
+}
+
+/**
+ * OCR splits an amount at its decimal point ("39. 80", "15374 .64") when the point is faint
+ * or the font is monospaced; the two halves are one word again when they sit closer than
+ * two character heights.
+ */
+function joinSplitAmounts(words: PlacedWord[]): PlacedWord[] {
+  const out: PlacedWord[] = [];
+  for (const [i, w] of words.entries()) {
+    const prev = out.at(-1);
+    const h = prev ? Math.max(prev.box.y1 - prev.box.y0, w.box.y1 - w.box.y0) : 0;
+    // A faint point is sometimes not read at all: "Total Sales RM 64 13" ends in the amount
+    // 64.13. Only after a currency and at the end of the row, where the amount of a total is.
+    if (
+      prev &&
+      i === words.length - 1 &&
+      /^\d{1,6}$/.test(prev.text) &&
+      /^\d{2}$/.test(w.text) &&
+      /^(RM|RH|MYR|SGD|USD|\$)$/i.test(out.at(-2)?.text ?? '') &&
+      w.box.x0 - prev.box.x1 < 1.5 * h
+    ) {
+      out[out.length - 1] = {
+        ...prev,
+        text: `${prev.text}.${w.text}`,
+        box: unionBox([prev.box, w.box]),
+        confidence: 0.9 * Math.min(prev.confidence, w.confidence),
+      };
+      continue;
+    }
+    if (
+      prev &&
+      w.box.x0 - prev.box.x1 < 2 * h &&
+      // "4, 90 Harcourt Street" is a list; a point is a decimal point.
+      ((/\d{2}\.$/.test(prev.text) && /^\d{2}(?!\d)/.test(w.text)) ||
+        (/\d$/.test(prev.text) && /^[.,]\d{2}(?!\d)/.test(w.text)))
+    ) {
+      out[out.length - 1] = {
+        ...prev,
+        text: prev.text + w.text,
+        box: unionBox([prev.box, w.box]),
+        confidence: Math.min(prev.confidence, w.confidence),
+      };
+      continue;
+    }
+    out.push(w);
+  }
+  return out;
+}
+
 function makeRow(page: number, words: PlacedWord[]): Omit<Row, 'index'> {
-  const sorted = [...words].sort((a, b) => a.box.x0 - b.box.x0);
+  const sorted = joinSplitAmounts([...words].sort((a, b) => a.box.x0 - b.box.x0));
   const height = median(sorted.map((w) => w.box.y1 - w.box.y0)) || 1;
   const gap = columnGap(sorted);
   const segments = [0];
@@ -121,7 +183,7 @@ export function buildView(read: ReadResult): DocView {
       .filter((l) => l.words.length > 0)
       .map((l) => ({
         box: l.box,
-        words: l.words.flatMap((w) => splitGlued({ ...w, page: page.number })),
+        words: l.words.flatMap((w) => splitGlued(repairWord({ ...w, page: page.number }))),
       }))
       .sort((a, b) => a.box.y0 + a.box.y1 - (b.box.y0 + b.box.y1));
     const groups: { box: Box; words: PlacedWord[] }[] = [];

@@ -65,8 +65,20 @@ interface Item {
   quantity?: string;
   unitPrice?: string;
   amount: string;
+  /** The words the values were read from: a misread count that the arithmetic replaced is not one. */
   words: PlacedWord[];
+  descriptionWords: PlacedWord[];
   certainty: number;
+}
+
+/** The item table as a field, and how well its descriptions were read. */
+export interface LineItems {
+  field: ExtractedField;
+  /**
+   * OCR trust of the weakest item's description words. Arithmetic (items adding up to the
+   * subtotal) vouches for every figure of the table but not for a word of its descriptions.
+   */
+  descriptionTrust: number;
 }
 
 const canonicalQty = (raw: string): string | null => {
@@ -82,7 +94,7 @@ const canonicalQty = (raw: string): string | null => {
  * over "2 x 3.50   7.00", supply it. Without a header, the rows with right-aligned amounts
  * just above the totals are taken. Null when no table is found.
  */
-export function findLineItems(doc: DocContext, opts: LineItemOptions = {}): ExtractedField | null {
+export function findLineItems(doc: DocContext, opts: LineItemOptions = {}): LineItems | null {
   const { view } = doc;
   const stops = findLabels(view, [...(opts.stopLabels ?? []), ...TABLE_END], {
     exclude: ['total qty tender'],
@@ -121,14 +133,28 @@ export function findLineItems(doc: DocContext, opts: LineItemOptions = {}): Extr
     items.push(...parseRows(rows, null, doc));
   }
   if (items.length === 0) return null;
-  const certainty = Math.min(...items.map((i) => i.certainty));
-  const words = items.flatMap((i) => i.words);
+  // The table is as good as its weakest item; one item's misread count and another's faint
+  // word are not one doubt about a single row.
+  const confidence = Math.min(...items.map((i) => ocrTrust(i.words) * 0.9 * i.certainty));
   return {
-    value: items.map(({ words: _w, certainty: _c, ...item }) => item),
-    confidence: Math.round(ocrTrust(words) * 0.9 * certainty * 1000) / 1000,
-    // One entry per item, so a reviewer sees each row highlighted rather than one big box.
-    evidence: items.flatMap((i) => evidenceOf(i.words)),
+    field: {
+      value: items.map(({ words: _w, descriptionWords: _d, certainty: _c, ...item }) => item),
+      confidence: Math.round(confidence * 1000) / 1000,
+      // One entry per item, so a reviewer sees each row highlighted rather than one big box.
+      evidence: items.flatMap((i) => evidenceOf(i.words)),
+    },
+    descriptionTrust: Math.min(...items.map((i) => ocrTrust(i.descriptionWords))),
   };
+}
+
+/** Units a quantity is printed with in a description ("IV 1g", "Rice 1kg"). */
+const UNIT = '(?:mg|g|kg|ml|cl|l|oz|lb|pcs|pc|mm|cm|m)';
+/**
+ * OCR reads the digit one of a monospaced "1g" as the letter l ("lg"); a lone l (or I) that
+ * starts a number-and-unit token is the digit.
+ */
+function repairUnitQuantity(text: string): string {
+  return text.replace(new RegExp(`^[lI](\\d*(?:[.,]\\d+)?${UNIT})$`), '1$1');
 }
 
 function isHeader(row: Row): boolean {
@@ -243,7 +269,7 @@ function parseRows(rows: Row[], columns: Partial<Record<Column, Box>> | null, do
         inDescription(w) &&
         (columns?.description || w.box.x1 <= (last.words[0]?.box.x0 ?? Number.POSITIVE_INFINITY)),
     );
-    let description = collapse(descWords.map((w) => w.text).join(' '));
+    let description = collapse(descWords.map((w) => repairUnitQuantity(w.text)).join(' '));
     if (!/\p{L}/u.test(description) && pending.length > 0) {
       description = collapse(pending.map((w) => w.text).join(' '));
       descWords.unshift(...pending);
@@ -251,11 +277,13 @@ function parseRows(rows: Row[], columns: Partial<Record<Column, Box>> | null, do
       const prev = items.at(-1)!;
       prev.description = collapse(`${prev.description} ${pending.map((w) => w.text).join(' ')}`);
       prev.words.push(...pending);
+      prev.descriptionWords.push(...pending);
     }
     pending = [];
     prevBottom = row.box.y1;
     if (!/\p{L}/u.test(description)) continue;
     let certainty = last.a.confidence;
+    let countWord = qtyWord;
     const amountCents = Math.round(Number(last.a.value) * 100);
     const fits = (q: string) => Math.abs(Math.round(Number(q) * Number(unitPrice) * 100) - amountCents) <= 1;
     if (unitPrice && Number(unitPrice) > 0 && (!quantity || !fits(quantity))) {
@@ -266,6 +294,7 @@ function parseRows(rows: Row[], columns: Partial<Record<Column, Box>> | null, do
       if (Math.abs(derived * 1000 - Math.round(derived * 1000)) < 1e-6 && fits(q)) {
         quantity = q;
         certainty *= 0.85;
+        countWord = undefined;
       } else if (quantity) {
         certainty *= 0.7;
       }
@@ -275,7 +304,8 @@ function parseRows(rows: Row[], columns: Partial<Record<Column, Box>> | null, do
       ...(quantity ? { quantity } : {}),
       ...(unitPrice ? { unitPrice } : {}),
       amount: last.a.value,
-      words: [...descWords, ...(qtyWord ? [qtyWord] : []), ...(unit?.words ?? []), ...last.words],
+      words: [...descWords, ...(countWord ? [countWord] : []), ...(unit?.words ?? []), ...last.words],
+      descriptionWords: descWords,
       certainty,
     });
   }

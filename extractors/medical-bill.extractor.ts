@@ -109,7 +109,7 @@ export const medicalBillExtractor: Extractor = {
     put(fields, 'amountDue', amountCandidates(doc, BILL_LABELS.due2, { exclude: ['amount due date'] })[0]);
     corroborateSum(fields, ['insurancePaid', 'amountDue'], 'totalCharges');
     const items = findLineItems(doc, { stopLabels: BILL_LABELS.charges });
-    if (items) fields.lineItems = items;
+    if (items) fields.lineItems = items.field;
     return fields;
   },
 };

@@ -40,8 +40,26 @@ const COUNTRY_END =
   /\b(malaysia|singapore|usa|u\.s\.a\.?|united states|united kingdom|uk|australia|canada|new zealand|ireland|india|germany|france|netherlands)\.?$/i;
 /** A company registration number such as "(867388-U)" or "JM0325955-V", alone on its line. */
 const isRegNumber = (text: string) => /^\(?[A-Z]{0,4}\s?\d[\d\s]{4,}-?\s?[A-Z]?\)?$/i.test(text.trim());
-/** The same, printed after a name: "99 SPEED MART S/B (519537-X)". */
-const TRAILING_REG = /\s*\(\s*[A-Z]{0,4}\s?\d{4,}-?\s?[A-Z]?\s*\)\s*$/i;
+/**
+ * The same, printed after a name: "99 SPEED MART S/B (519537-X)"; OCR turns its brackets
+ * into braces and its check letter into "#" or "L1" ("(126925-#)", "{867388-L1)").
+ */
+const TRAILING_REG = /\s*[({[]\s*[A-Z]{0,4}\s?\d{4,}\s?[-.]?\s?[A-Z\d#]{0,2}\s*[)}\]]\s*$/i;
+
+/**
+ * "SDN BHD" (Sendirian Berhad), the legal form of most Malaysian companies, as OCR misreads
+ * it: "SON BHD", "SIN EHD", "SDR BHD", "S0N BH0". The suffix is a closed form, so a near miss
+ * of it is that form; the dots are kept as printed.
+ */
+function repairSdnBhd(name: string): string {
+  return name.replace(
+    /\bS[DIO0][NR](\.?\s*)[BE8R]H[DO0](\.?)(?=\s|$|[,(])/gi,
+    (m, gap: string, dot: string) => {
+      const upper = m === m.toUpperCase();
+      return `${upper ? 'SDN' : 'Sdn'}${gap}${upper ? 'BHD' : 'Bhd'}${dot}`;
+    },
+  );
+}
 
 /** A run of words on one row without a column gap: one line of one block. */
 export interface Seg {
@@ -188,7 +206,7 @@ export function findParty(
     under = under.slice(1);
   }
   // Table rules and specks read as "|", "_" or "~" at the ends of a scanned name line.
-  const value = collapse(nameSegs.map((s) => s.text).join(' '))
+  const value = repairSdnBhd(collapse(nameSegs.map((s) => s.text).join(' ')))
     .replace(TRAILING_REG, '')
     .replace(/^[|_~:;\s]+|[|_~:;\s]+$/g, '');
   const overAddress = best.under.find((s) => !isNoise(s.text) && !isStop(s.text));

@@ -15,6 +15,25 @@ function verticalOverlap(a: Box, b: Box): number {
 }
 
 /**
+ * Tesseract sometimes splits a few marks off a line into a "line" of their own at the same
+ * height, inside the span of the first ("Northwind Electrical Co." read as that line and
+ * "E ri ." between its words). Such a splinter of one- and two-letter bits sitting between
+ * another line's words is dropped: merged back it would put letters between the words.
+ */
+function isSplinter(line: Line, lines: readonly Line[]): boolean {
+  if (line.words.some((w) => w.text.length > 2)) return false;
+  const h = line.box.y1 - line.box.y0;
+  return lines.some(
+    (host) =>
+      host !== line &&
+      host.text.length > line.text.length &&
+      verticalOverlap(host.box, line.box) >= 0.5 * Math.min(h, host.box.y1 - host.box.y0) &&
+      host.words.some((w) => w.box.x1 <= line.box.x0) &&
+      host.words.some((w) => w.box.x0 >= line.box.x1),
+  );
+}
+
+/**
  * Joins lines that sit side by side on the page into one row, read left to right. Tesseract
  * splits a receipt's "TOTAL      9.00" into two blocks; extractors want label and value on one
  * line, as the text-layer path gives them. A line joins a row when it shares at least half of
@@ -22,7 +41,9 @@ function verticalOverlap(a: Box, b: Box): number {
  */
 export function mergeIntoRows(lines: readonly Line[]): Line[] {
   const centre = (l: Line) => (l.box.y0 + l.box.y1) / 2;
-  const sorted = [...lines].sort((p, q) => centre(p) - centre(q) || p.box.x0 - q.box.x0);
+  const sorted = lines
+    .filter((l) => !isSplinter(l, lines))
+    .sort((p, q) => centre(p) - centre(q) || p.box.x0 - q.box.x0);
   const rows: { seed: Box; members: Line[] }[] = [];
   for (const line of sorted) {
     const h = line.box.y1 - line.box.y0;

@@ -5,6 +5,7 @@ import { defaultExtractors, ExtractorRegistry, extractFields } from '../extracto
 import { buildView, findLabels, wordsBelow, wordsRight } from '../extractors/layout.ts';
 import { findParty, joinAddress } from '../extractors/party.ts';
 import { findTotal } from '../extractors/totals.ts';
+import { mergeIntoRows } from '../pipeline/layout.ts';
 import { DOC_TYPES } from '../schemas/common.ts';
 import { readFromText } from './helpers/read-builder.ts';
 
@@ -23,6 +24,42 @@ describe('rows and labels', () => {
     const v = buildView(read);
     expect(v.rows.map((r) => r.text)).toEqual(['TOTAL RM 33.92']);
     expect(v.rows[0]!.segments).toEqual([0, 1]);
+  });
+
+  it('drops a splinter of marks that tesseract put between the words of a line, keeps a real column', () => {
+    const read = readFromText(['Northwind Electrical Co', 'E ri .', 'Total | 12.00']);
+    const [line, splinter, other] = read.pages[0]!.lines;
+    // The splinter at the same height as the line, between its words.
+    for (const w of splinter!.words)
+      w.box = { ...w.box, x0: w.box.x0 + 95, x1: w.box.x1 + 95, y0: 50, y1: 71 };
+    splinter!.box = {
+      ...splinter!.box,
+      x0: splinter!.box.x0 + 95,
+      x1: splinter!.box.x1 + 95,
+      y0: 50,
+      y1: 71,
+    };
+    const rows = mergeIntoRows([line!, splinter!, other!]);
+    expect(rows.map((r) => r.text)).toEqual(['Northwind Electrical Co', 'Total 12.00']);
+    // The same marks beside the line, not between its words, are kept.
+    const beside = readFromText(['Northwind', 'E ri']).pages[0]!.lines;
+    for (const w of beside[1]!.words)
+      w.box = { ...w.box, x0: w.box.x0 + 300, x1: w.box.x1 + 300, y0: 50, y1: 71 };
+    beside[1]!.box = {
+      ...beside[1]!.box,
+      x0: beside[1]!.box.x0 + 300,
+      x1: beside[1]!.box.x1 + 300,
+      y0: 50,
+      y1: 71,
+    };
+    expect(mergeIntoRows(beside).map((r) => r.text)).toEqual(['Northwind E ri']);
+  });
+
+  it('repairs the "ß" of a German street name, which the English model cannot read', () => {
+    const v = view(['LindenstralRe 77', 'Hauptstral3e 5', 'Strategy Ltd'], 0.3);
+    expect(v.rows.map((r) => r.text)).toEqual(['Lindenstraße 77', 'Hauptstraße 5', 'Strategy Ltd']);
+    expect(v.rows[0]!.words[0]!.confidence).toBeGreaterThan(0.8);
+    expect(v.rows[2]!.words[0]!.confidence).toBe(0.3);
   });
 
   it.each([

@@ -60,6 +60,47 @@ describe('receipt extractor on a till receipt', () => {
     ]);
   });
 
+  it('repairs an OCR-damaged "SDN BHD" and drops a damaged registration number from the name', () => {
+    const f = (top: string) =>
+      extract(
+        readFromText([top, 'NO 12, JALAN MEWAH, 40400 SHAH ALAM', 'TOTAL | | 12.00'], { confidence: 0.9 }),
+      ).merchantName?.value;
+    expect(f('LIGHTROOM GALLERY SDR BHD')).toBe('LIGHTROOM GALLERY SDN BHD');
+    expect(f('WAHIN HARDWARE SIN EHD')).toBe('WAHIN HARDWARE SDN BHD');
+    expect(f('S.H.H. MOTOR SON. BHD.')).toBe('S.H.H. MOTOR SDN. BHD.');
+    expect(f('AEON CO. (M) BHD (126925-#)')).toBe('AEON CO. (M) BHD');
+    // A shop whose name only looks alike keeps it.
+    expect(f('SIN HENG BAKERY')).toBe('SIN HENG BAKERY');
+  });
+
+  it('reads a date printed without separators only when nothing else is a date, and unsure', () => {
+    const head = ['LIAN HING STATIONERY SDN BHD', 'NO 12, JALAN MEWAH, 40400 SHAH ALAM'];
+    const undivided = extract(
+      readFromText([...head, '21032018 No.:CS-20242', 'TOTAL | | 12.00'], { confidence: 0.9 }),
+    );
+    expect(undivided.date?.value).toBe('2018-03-21');
+    expect(undivided.date?.confidence).toBeLessThan(0.6);
+    const printed = extract(
+      readFromText([...head, '21032018 Date: 22/03/2018', 'TOTAL | | 12.00'], { confidence: 0.9 }),
+    );
+    expect(printed.date?.value).toBe('2018-03-22');
+    // Eight digits that are no calendar date are a code.
+    expect(
+      extract(readFromText([...head, '45372018', 'TOTAL | | 12.00'], { confidence: 0.9 })).date,
+    ).toBeUndefined();
+  });
+
+  it('trusts figures less when subtotal + tax is not the total, and more when it is', () => {
+    const total = (t: string) =>
+      extract(readFromText(['SUBTOTAL | | 10.00', 'GST 6% | | 0.60', `TOTAL | | ${t}`], { confidence: 0.9 }))
+        .total!;
+    const adds = total('10.60');
+    const off = total('3.35');
+    expect(adds.flags).toContain('arithmetic-checked');
+    expect(off.flags).toContain('arithmetic-disagrees');
+    expect(off.confidence).toBeLessThan(0.7 * adds.confidence + 0.01);
+  });
+
   it('gives OCR words less confidence than a text layer', () => {
     const digital = extract(readFromText(['TOTAL | | 12.00', 'Date: 25/12/2024']));
     const scanned = extract(readFromText(['TOTAL | | 12.00', 'Date: 25/12/2024'], { confidence: 0.6 }));

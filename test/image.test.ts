@@ -164,6 +164,70 @@ describe('preprocess', () => {
     expect(await top(turned.png)).toBeGreaterThan(await top(out.png));
   });
 
+  it('erases dotted, dashed and frame rules but keeps the letters', async () => {
+    const meta = await sharp(scan).metadata();
+    const [w, h] = [meta.width!, meta.height!];
+    // Rules in the blank lower part of the page: a dotted line, a dashed one and a frame side.
+    const y = Math.round(h * 0.85);
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">
+      <line x1="100" y1="${y}" x2="${w - 100}" y2="${y}" stroke="#333" stroke-width="2" stroke-dasharray="2 4"/>
+      <line x1="100" y1="${y + 40}" x2="${w - 100}" y2="${y + 40}" stroke="#000" stroke-width="2" stroke-dasharray="8 5"/>
+      <line x1="60" y1="${y - 120}" x2="60" y2="${h - 20}" stroke="#000" stroke-width="2"/>
+    </svg>`;
+    const ruled = await sharp(scan)
+      .composite([{ input: Buffer.from(svg) }])
+      .png()
+      .toBuffer();
+    const inkIn = async (png: Buffer, top: number, height: number) => {
+      const strip = await sharp(png).extract({ left: 0, top, width: w, height }).raw().toBuffer();
+      return strip.filter((v) => v < 128).length;
+    };
+    const plain = await preprocess(ruled, { dpi: 150, skip: ['orient', 'deskew', 'upscale', 'rules'] });
+    const cleaned = await preprocess(ruled, { dpi: 150, skip: ['orient', 'deskew', 'upscale'] });
+    expect(cleaned.info.steps).toContain('remove-rules');
+    expect(await inkIn(plain.png, y - 10, 60)).toBeGreaterThan(1000);
+    expect(await inkIn(cleaned.png, y - 10, 60)).toBeLessThan(20);
+    // The invoice's text, in the upper part, keeps (nearly) every pixel of ink.
+    const text = await inkIn(plain.png, 0, Math.round(h * 0.7));
+    expect(await inkIn(cleaned.png, 0, Math.round(h * 0.7))).toBeGreaterThan(0.98 * text);
+  });
+
+  it('fades a red stamp across the text, which plain luminance would print as dark as the text', async () => {
+    const meta = await sharp(await invoiceScan(150)).metadata();
+    const [w, h] = [meta.width!, meta.height!];
+    const stamp = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">
+      <rect x="${w * 0.2}" y="${h * 0.1}" width="${w * 0.6}" height="${h * 0.25}" fill="rgb(220,40,60)" fill-opacity="0.8"/>
+    </svg>`;
+    const colour = await sharp(await invoiceScan(150))
+      .toColourspace('srgb')
+      .composite([{ input: Buffer.from(stamp) }])
+      .png()
+      .toBuffer();
+    const out = await preprocess(colour, { dpi: 150, skip: ['orient', 'deskew', 'upscale', 'rules'] });
+    const inside = await sharp(out.png)
+      .extract({
+        left: Math.round(w * 0.25),
+        top: Math.round(h * 0.12),
+        width: Math.round(w * 0.5),
+        height: 40,
+      })
+      .raw()
+      .toBuffer();
+    // The stamp's area reads as paper (most pixels light), not as a dark block.
+    expect(inside.filter((v) => v > 180).length / inside.length).toBeGreaterThan(0.8);
+    const plain = await sharp(colour)
+      .grayscale()
+      .extract({
+        left: Math.round(w * 0.25),
+        top: Math.round(h * 0.12),
+        width: Math.round(w * 0.5),
+        height: 40,
+      })
+      .raw()
+      .toBuffer();
+    expect(plain.filter((v) => v > 180).length / plain.length).toBeLessThan(0.2);
+  });
+
   it('copes with a blank page', async () => {
     const out = await preprocess(await solid('#ffffff', 600, 800), { dpi: null, ...orient() });
     expect(out.info.rotation).toBe(0);

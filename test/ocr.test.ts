@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrPool, linesFromBlocks, type OcrPool, rotationFromOsd } from '../pipeline/adapters/ocr.ts';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
+import { readMissedText, rereadWeakWords } from '../pipeline/read.ts';
 import type { Word } from '../schemas/read.ts';
 import { INVOICE_LINES, makeTextPdf } from './helpers/documents.ts';
 
@@ -43,6 +44,64 @@ describe('OCR pool', () => {
       expect(got!.confidence).toBeLessThanOrEqual(1);
     }
     for (const line of lines) expect(line.text).toBe(line.words.map((w) => w.text).join(' '));
+  });
+
+  it('reads again, on its own, a word the page reading was unsure of, and keeps sure ones', async () => {
+    const first = await pool.recognize(page);
+    const i = first.lines.findIndex((l) => l.words.some((w) => w.text === 'Northwind'));
+    expect(i).toBeGreaterThanOrEqual(0);
+    // As if the page reading had garbled one word and been unsure of it.
+    const garbled = {
+      ...first,
+      lines: first.lines.map((l, k) =>
+        k === i
+          ? {
+              ...l,
+              words: l.words.map((w) =>
+                w.text === 'Northwind' ? { ...w, text: 'N0rth', confidence: 0.2 } : w,
+              ),
+            }
+          : l,
+      ),
+    };
+    const meta = await sharp(page).metadata();
+    const pre = {
+      png: page,
+      width: meta.width!,
+      height: meta.height!,
+      dpi: 300,
+      info: { rotation: 0 as const, deskewAngle: 0, scale: 1, steps: [] },
+    };
+    const fixed = await rereadWeakWords(pre, garbled, pool);
+    const words = fixed.lines[i]!.words;
+    expect(words.map((w) => w.text)).toContain('Northwind');
+    expect(words.find((w) => w.text === 'Northwind')!.confidence).toBeGreaterThan(0.7);
+    // The box is back in page coordinates.
+    const before = first.lines[i]!.words.find((w) => w.text === 'Northwind')!;
+    expect(Math.abs(words.find((w) => w.text === 'Northwind')!.box.x0 - before.box.x0)).toBeLessThan(6);
+    // Lines without an unsure word are the same objects as before.
+    expect(fixed.lines.filter((_, k) => k !== i)).toEqual(first.lines.filter((_, k) => k !== i));
+  });
+
+  it('reads a band of ink the page reading skipped, and adds nothing where it read everything', async () => {
+    const first = await pool.recognize(page);
+    const meta = await sharp(page).metadata();
+    const pre = {
+      png: await sharp(page).grayscale().png().toBuffer(),
+      width: meta.width!,
+      height: meta.height!,
+      dpi: 300,
+      info: { rotation: 0 as const, deskewAngle: 0, scale: 1, steps: [] },
+    };
+    // As if tesseract had skipped the line with the vendor's name.
+    const skipped = first.lines.find((l) => l.words.some((w) => w.text === 'Northwind'))!;
+    const without = { ...first, lines: first.lines.filter((l) => l !== skipped) };
+    const found = await readMissedText(pre, without, pool);
+    const again = found.lines.find((l) => l.words.some((w) => w.text === 'Northwind'));
+    expect(again, JSON.stringify(found.lines.map((l) => l.text))).toBeDefined();
+    expect(Math.abs(again!.box.y0 - skipped.box.y0)).toBeLessThan(10);
+    expect(found.lines.length).toBe(first.lines.length);
+    expect((await readMissedText(pre, first, pool)).lines).toEqual(first.lines);
   });
 
   it('tells which way a page is turned', async () => {

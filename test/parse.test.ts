@@ -62,6 +62,7 @@ describe('parseDate', () => {
     '43-45-47G',
     '016-5498845',
     '10:17:32',
+    '12.17.26 PM',
     'Invoice 123',
   ])('rejects %s', (text) => {
     expect(findDates(text, { today })).toEqual([]);
@@ -70,6 +71,10 @@ describe('parseDate', () => {
   it('reads compact dates only when asked (they look like invoice numbers)', () => {
     expect(findDates('20180304', { today })).toEqual([]);
     expect(parseDate('20180304', { today, compact: true })?.value).toBe('2018-03-04');
+  });
+
+  it('does not let a dotted time decide the day/month order', () => {
+    expect(decideDateOrder('Date 06/01/18 12.17.26 PM', null).order).toBeNull();
   });
 
   it('finds every date in a line, in order', () => {

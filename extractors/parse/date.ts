@@ -62,7 +62,11 @@ const YEAR = "('?\\d{4}|'?\\d{2})";
 const PATTERNS: { re: RegExp; kind: 'numeric' | 'iso' | 'dmy-named' | 'mdy-named' | 'compact' }[] = [
   // Numbers glued to letters ("HD03-04-06") are product codes, not dates.
   { re: /(?<![\p{L}\d.\-/])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d])(?![-/.]\d)/gu, kind: 'iso' },
-  { re: /(?<![\p{L}\d.\-/])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(?![-/.]\d)/gu, kind: 'numeric' },
+  // "12.17.26 PM" is a time.
+  {
+    re: /(?<![\p{L}\d.\-/])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(?![-/.]\d)(?!\s?[AaPp]\.?[Mm]\b)/gu,
+    kind: 'numeric',
+  },
   {
     re: new RegExp(`(?<![\\p{L}\\p{N}])${DAY}[\\s.\\-/]*${MON}[\\s.,\\-/]*${YEAR}(?!\\d)`, 'gu'),
     kind: 'dmy-named',

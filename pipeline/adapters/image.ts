@@ -50,7 +50,7 @@ export interface PreprocessOptions {
   /** Resize by exactly this factor instead of by the measured text size (for measurements). */
   forceScale?: number;
   /** Steps to skip, for measurements: 'upscale' keeps the page at its size. */
-  skip?: readonly ('orient' | 'deskew' | 'upscale')[];
+  skip?: readonly ('orient' | 'deskew' | 'rules' | 'upscale')[];
 }
 
 export interface PreprocessedPage {
@@ -187,13 +187,32 @@ interface Gray {
   height: number;
 }
 
+/** Pixels whose channels differ by more than this are coloured ink: a stamp, a highlighter, a pen. */
+const COLOURED = 80;
+
+/**
+ * Grayscale for OCR. Printed text is black or grey; a red "PAID" stamp or a blue pen mark
+ * across it is coloured, and in plain luminance red is as dark as text. Strongly coloured
+ * pixels take their brightest channel instead, which fades such marks towards the paper.
+ */
 async function toGray(png: Buffer | Uint8Array, maxPixels: number): Promise<Gray> {
   // flatten() first: canvas renders are RGBA and grayscale() alone would keep the alpha channel.
-  const { data, info } = await sharp(png, { limitInputPixels: maxPixels })
-    .flatten({ background: '#ffffff' })
-    .grayscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const flat = sharp(png, { limitInputPixels: maxPixels }).flatten({ background: '#ffffff' });
+  const colour = await flat.clone().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (colour.info.channels >= 3) {
+    const { width, height, channels } = colour.info;
+    const src = colour.data;
+    const out = new Uint8Array(width * height);
+    for (let i = 0, j = 0; i < out.length; i++, j += channels) {
+      const r = src[j]!;
+      const g = src[j + 1]!;
+      const b = src[j + 2]!;
+      const max = Math.max(r, g, b);
+      out[i] = max - Math.min(r, g, b) > COLOURED ? max : Math.round(0.2126 * r + 0.7152 * g + 0.0722 * b);
+    }
+    return { data: out, width, height };
+  }
+  const { data, info } = await flat.grayscale().raw().toBuffer({ resolveWithObject: true });
   if (info.channels === 1) return { data: new Uint8Array(data), width: info.width, height: info.height };
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels]!;
@@ -532,6 +551,163 @@ function textAxis(glyphs: Glyph[]): 'horizontal' | 'vertical' | 'unknown' {
 }
 
 /**
+ * Ruled lines on their own are erased before OCR: dotted and dashed underlines under form
+ * answers, dashed separators between table rows, the frames of a form's boxes. Tesseract's
+ * one-block mode reads them as a row of text, and glues that row to the words above it
+ * ("Handling fee" read as "J I Ly a a Ea"). A rule is a long, straight run of ink only a
+ * stroke thick, with paper on both sides of it: the tops of a row of letters are as thin, but
+ * the letters' bodies lie right under them. Strokes of letters that cross a rule are thicker
+ * across it than the rule, so they are kept.
+ */
+function removeRules(g: Gray, charHeight: number): { image: Gray; removed: number } {
+  const { width, height } = g;
+  const hist = histogram(g);
+  const threshold = otsuThreshold(hist, g.data.length);
+  // A page without contrast has no ink to tell rules from.
+  if (percentile(hist, g.data.length, 0.95) - percentile(hist, g.data.length, 0.005) < 48) {
+    return { image: g, removed: 0 };
+  }
+  // Most of a page is paper: the median is its shade, which erased rules are painted with.
+  const paper = percentile(hist, g.data.length, 0.5);
+  // Dotted underlines are often printed grey: halfway to the paper still counts as ink here.
+  const light = Math.round((threshold + paper) / 2);
+  // Each direction reads what the one before left, so where a box's lines cross, the vertical
+  // pass finds the corner free of the horizontal line and takes it with its own.
+  let src = g.data;
+  const ink = (i: number) => src[i]! <= light;
+  const maxThick = Math.min(255, Math.max(2, Math.round(0.25 * charHeight)));
+  const band = Math.max(2, Math.round(0.25 * charHeight));
+  const out = new Uint8Array(g.data);
+  let removed = 0;
+
+  /**
+   * One direction: `along` runs the length of a rule, `across` its thickness. `at(a, c)` is
+   * the pixel index. Thin pixels (ink whose run across is at most maxThick) are grouped along
+   * each line with gaps up to `maxGap`; a group long and full enough, with little ink in the
+   * bands either side, is erased with the thin run it sits on.
+   */
+  const sweep = (
+    alongLen: number,
+    acrossLen: number,
+    at: (a: number, c: number) => number,
+    minLen: number,
+    maxGap: number,
+    minFill: number,
+  ) => {
+    src = out.slice();
+    // Thickness of the ink run across each pixel, and where it starts.
+    const runStart = new (acrossLen > 32_767 ? Int32Array : Int16Array)(alongLen * acrossLen).fill(-1);
+    const runLen = new Uint8Array(alongLen * acrossLen);
+    for (let a = 0; a < alongLen; a++) {
+      let c = 0;
+      while (c < acrossLen) {
+        if (!ink(at(a, c))) {
+          c++;
+          continue;
+        }
+        const start = c;
+        while (c < acrossLen && ink(at(a, c))) c++;
+        const len = c - start;
+        if (len > maxThick) continue;
+        for (let k = start; k < c; k++) {
+          runStart[k * alongLen + a] = start;
+          runLen[k * alongLen + a] = len;
+        }
+      }
+    }
+    const density = (from: number, to: number, c0: number, c1: number) => {
+      let n = 0;
+      let total = 0;
+      for (let c = Math.max(0, c0); c < Math.min(acrossLen, c1); c++) {
+        for (let a = from; a < to; a++) {
+          total++;
+          if (ink(at(a, c))) n++;
+        }
+      }
+      return total ? n / total : 0;
+    };
+    for (let c = 0; c < acrossLen; c++) {
+      const row = c * alongLen;
+      let a = 0;
+      while (a < alongLen) {
+        if (runLen[row + a] === 0) {
+          a++;
+          continue;
+        }
+        const from = a;
+        let last = a;
+        let filled = 0;
+        let top = acrossLen;
+        let bottom = 0;
+        for (; a < alongLen && a - last <= maxGap; a++) {
+          if (runLen[row + a] === 0) continue;
+          last = a;
+          filled++;
+          top = Math.min(top, runStart[row + a]!);
+          bottom = Math.max(bottom, runStart[row + a]! + runLen[row + a]!);
+        }
+        const to = last + 1;
+        if (to - from < minLen || filled < minFill * (to - from)) continue;
+        const before = density(from, to, top - 1 - band, top - 1);
+        const after = density(from, to, bottom + 1, bottom + 1 + band);
+        if (Math.max(before, after) > 0.12) continue;
+        // Across the rule and a margin for its blurred edge, everything but the ink of
+        // letters crossing it (thicker than a rule) becomes paper: the page's paper shade,
+        // since a white stripe on grey paper has edges of its own.
+        const pad = Math.max(1, Math.round(maxThick / 2));
+        for (let k = from; k < to; k++) {
+          let cc = Math.max(0, top - pad);
+          const end = Math.min(acrossLen, bottom + pad);
+          while (cc < end) {
+            const i = at(k, cc);
+            if (!ink(i)) {
+              if (out[i] !== paper) {
+                out[i] = paper;
+                removed++;
+              }
+              cc++;
+              continue;
+            }
+            let e = cc;
+            while (e < acrossLen && ink(at(k, e))) e++;
+            let b = cc;
+            while (b > 0 && ink(at(k, b - 1))) b--;
+            if (e - b <= maxThick + 2 * pad) {
+              for (let x = cc; x < Math.min(e, end); x++) {
+                out[at(k, x)] = paper;
+                removed++;
+              }
+            }
+            cc = e;
+          }
+        }
+        // This rule is done; the rows of its thickness would find it again.
+        for (let cc = top; cc < bottom; cc++) runLen.fill(0, cc * alongLen + from, cc * alongLen + to);
+      }
+    }
+  };
+  // Horizontal rules: dashes and dots leave gaps, so up to half a character is bridged.
+  sweep(
+    width,
+    height,
+    (x, y) => y * width + x,
+    Math.round(6 * charHeight),
+    Math.round(0.5 * charHeight),
+    0.3,
+  );
+  // Vertical frame lines are solid; longer than any letter's stem, even in a heading.
+  sweep(
+    height,
+    width,
+    (y, x) => y * width + x,
+    Math.round(4 * charHeight),
+    Math.round(0.2 * charHeight),
+    0.8,
+  );
+  return { image: { data: out, width, height }, removed };
+}
+
+/**
  * Height in pixels that a median character blob should have for tesseract: about what 10 pt
  * text has at 300 dpi (x-height ~21 px, capitals ~29 px).
  */
@@ -687,6 +863,13 @@ export async function preprocess(
 
   let scale = 1;
   const charHeight = estimateCharHeight(glyphs, analysis);
+  if (!skip.has('rules') && charHeight !== null) {
+    const ruled = removeRules(page, charHeight);
+    if (ruled.removed > 0) {
+      page = ruled.image;
+      steps.push('remove-rules');
+    }
+  }
   if (!skip.has('upscale')) {
     scale =
       options.forceScale ??
