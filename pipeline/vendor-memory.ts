@@ -76,8 +76,9 @@ export function findTaxId(read: ReadResult): string | null {
 }
 
 /**
- * The template's fixed words: letters-only words in the top third of page one, where
- * letterheads and field labels sit. Two documents of one template share most of them.
+ * The template's words: letters-only words in the top third of page one, where letterheads and
+ * field labels sit. Two documents of one template share most of them, even with other
+ * customers and items.
  */
 export function layoutSignature(read: ReadResult): string[] {
   const page = read.pages[0];
@@ -100,8 +101,12 @@ function jaccard(a: string[], b: string[]): number {
   return inter / (a.length + b.length - inter);
 }
 
-/** Share of layout words two documents must have in common to count as one template. */
-const SAME_LAYOUT = 0.75;
+/**
+ * Share of layout words two documents must have in common to count as one template. Low,
+ * because customers and items differ; safe only because layout is asked when the page names
+ * nobody (see findVendor).
+ */
+const SAME_LAYOUT = 0.5;
 
 export interface VendorIdentity {
   name: string | null;
@@ -149,7 +154,7 @@ const toVendor = (r: RawVendor): VendorRow => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-/** The known vendor a document comes from: by tax id, then name, then layout. */
+/** The known vendor a document comes from: by tax id, then name, then (for neither) layout. */
 export async function findVendor(db: Sql, docType: DocType, id: VendorIdentity): Promise<VendorRow | null> {
   const cols = 'id, doc_type, name, tax_id, layout, created_at, updated_at';
   if (id.taxId) {
@@ -166,7 +171,9 @@ export async function findVendor(db: Sql, docType: DocType, id: VendorIdentity):
     );
     if (r) return toVendor(r);
   }
-  if (id.layout.length) {
+  // Layout only stands in when the page names nobody: two vendors on one invoicing product
+  // share a template, and a different name or tax id on it means a different vendor.
+  if (id.layout.length && !id.nameKey && !id.taxId) {
     const rows = await db.query<RawVendor>(`SELECT ${cols} FROM vendors WHERE doc_type = $1`, [docType]);
     let best: { r: RawVendor; score: number } | null = null;
     for (const r of rows) {

@@ -62,6 +62,22 @@ describe('review API', () => {
     expect((await s.call(s.keys.admin, 'GET', '/v1/review/tasks')).status).toBe(200);
   });
 
+  it('describes the review routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${s.baseUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/review/tasks',
+        '/v1/review/tasks/{id}',
+        '/v1/review/tasks/{id}/claim',
+        '/v1/review/tasks/{id}/fields',
+        '/v1/review/tasks/{id}/approve',
+        '/v1/review/tasks/{id}/reject',
+        '/v1/vendors/{id}/memory',
+        '/v1/vendors/{id}/memory/{entryId}',
+      ]),
+    );
+  });
+
   it('shows a task with its pages, words and each field with why it was flagged', async () => {
     const t = await taskOf('doc-005.pdf');
     const r = await s.call(s.keys.reviewer, 'GET', `/v1/review/tasks/${t.taskId}`);

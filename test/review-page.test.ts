@@ -128,6 +128,7 @@ describe('review page in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'review-task.png') });
 
+    expect(await page.evaluate('document.activeElement?.id')).toBe('f-invoiceDate');
     await page.locator('#f-invoiceDate').fill(KESTREL_FIRST.date);
     await page.locator('#f-invoiceDate').press('Enter');
     await expect.poll(() => page.locator('#status').textContent()).toBe('Saved invoiceDate.');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecideDeps } from '../pipeline/deps.ts';
 import { decideDocument } from '../pipeline/process-document.ts';
+import { applyVendorMemory } from '../pipeline/vendor-memory.ts';
 import { readPdfText } from './helpers/pdf-text.ts';
 import { type ReviewService, startReviewService } from './helpers/review-service.ts';
 import {
@@ -111,6 +112,37 @@ describe('vendor memory', () => {
     expect(fields.total!.value).toBe(kestrelTotals(KESTREL_SECOND).total);
     const records = await s.call(s.keys.consumer, 'GET', '/v1/records?department=finance');
     expect((records.body.records as { documentId: string }[]).map((r) => r.documentId)).toContain(second);
+  });
+
+  it('raises the confidence of a value the rules found where the memory expects it', async () => {
+    // Same vendor, the number under a label the rules know: both read it, so it is surer.
+    const read = await readPdfText(await kestrelInvoicePdf(KESTREL_SECOND, 'Invoice no'));
+    const rules = await (await createDecideDeps()).extract('invoice', read);
+    expect(rules.invoiceNumber!.value).toBe(KESTREL_SECOND.ref);
+    expect(rules.invoiceNumber!.confidence).toBeLessThan(0.98);
+    const remembered = await applyVendorMemory(s.svc.db, 'invoice', read, rules);
+    expect(remembered.invoiceNumber).toMatchObject({ value: KESTREL_SECOND.ref, confidence: 0.98 });
+    expect(remembered.invoiceNumber!.flags).toContain('vendor-memory-agrees');
+    // A page whose name and tax id were not read is still known by its layout...
+    const other = await readPdfText(await kestrelInvoicePdf(KESTREL_SECOND));
+    const withoutIssuer = {
+      pages: other.pages.map((p) => ({
+        ...p,
+        lines: p.lines.filter((l) => !/VAT Reg|Kestrel/.test(l.text)),
+      })),
+    };
+    const nameless = await (await createDecideDeps()).extract('invoice', withoutIssuer);
+    delete nameless.vendorName;
+    expect(nameless.invoiceNumber).toBeUndefined();
+    expect((await applyVendorMemory(s.svc.db, 'invoice', withoutIssuer, nameless)).invoiceNumber?.value).toBe(
+      KESTREL_SECOND.ref,
+    );
+    // ...but the same template naming another company is another vendor, left as the rules read it.
+    const stranger = {
+      ...nameless,
+      vendorName: { value: 'Osprey Hinges GmbH', confidence: 0.9, evidence: [] },
+    };
+    expect(await applyVendorMemory(s.svc.db, 'invoice', withoutIssuer, stranger)).toEqual(stranger);
   });
 
   it('reverts one entry on request: audited, kept in the listing, no longer applied', async () => {

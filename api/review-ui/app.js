@@ -488,7 +488,11 @@ $('#fields').addEventListener('keydown', (ev) => {
   if (ev.key === 'Enter' && !ev.ctrlKey && !ev.metaKey && !inItems) {
     ev.preventDefault();
     ev.target.dispatchEvent(new Event('change'));
-    focusNext(name);
+    // Move on only once the value is accepted; a refused one keeps the reviewer where it is.
+    saving.then(() => {
+      if (row.classList.contains('invalid')) ev.target.focus();
+      else if (document.activeElement === ev.target) focusNext(name);
+    });
   } else if (ev.key === 'Tab' && !inItems) {
     ev.preventDefault();
     focusNext(name, ev.shiftKey);

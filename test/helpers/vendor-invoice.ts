@@ -44,7 +44,8 @@ export function kestrelTotals(inv: KestrelInvoice) {
   return { subtotal: money(subtotal), taxAmount: money(tax), total: money(subtotal + tax) };
 }
 
-export async function kestrelInvoicePdf(inv: KestrelInvoice): Promise<Uint8Array> {
+/** `refLabel` prints the number under another label, e.g. one the rules know. */
+export async function kestrelInvoicePdf(inv: KestrelInvoice, refLabel = 'Document ref'): Promise<Uint8Array> {
   const t = kestrelTotals(inv);
   const lines: PlacedLine[] = [
     { text: 'Kestrel Fasteners Ltd', x: 56, y: 780, size: 20 },
@@ -53,7 +54,7 @@ export async function kestrelInvoicePdf(inv: KestrelInvoice): Promise<Uint8Array
     { text: 'INVOICE', x: 430, y: 780, size: 20 },
     { text: 'Bill to: Northwind Traders Limited', x: 56, y: 706, size: 11 },
     { text: '221 Harbour Road, Portsmouth PO1 3AB', x: 56, y: 692, size: 11 },
-    { text: 'Document ref', x: 360, y: 720, size: 11 },
+    { text: refLabel, x: 360, y: 720, size: 11 },
     { text: inv.ref, x: 450, y: 720, size: 11 },
     { text: 'Issued on', x: 360, y: 704, size: 11 },
     { text: inv.printedDate, x: 450, y: 704, size: 11 },
