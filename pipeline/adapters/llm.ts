@@ -68,6 +68,8 @@ export interface OpenAiClientOptions {
   breakerThreshold?: number;
   /** How long the client stops asking once the threshold is reached; then one request probes. Default 30 s. */
   breakerCooldownMs?: number;
+  /** Milliseconds now, for the breaker; tests step it instead of sleeping through a pause. */
+  now?: () => number;
 }
 
 const OPENAI_API_URL = 'https://api.openai.com/v1';
@@ -140,6 +142,7 @@ export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClie
   };
 
   const breakerThreshold = opts.breakerThreshold ?? 3;
+  const now = opts.now ?? Date.now;
   const breakerCooldownMs = opts.breakerCooldownMs ?? 30_000;
   let unansweredInARow = 0;
   let pausedUntil = 0;
@@ -175,10 +178,10 @@ export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClie
   return {
     model: config.model,
     async complete(req) {
-      if (Date.now() < pausedUntil) {
+      if (now() < pausedUntil) {
         throw new LlmError(
           'unavailable',
-          `the LLM left the last ${unansweredInARow} requests in a row unanswered; not asked again for ${Math.ceil((pausedUntil - Date.now()) / 1000)} s`,
+          `the LLM left the last ${unansweredInARow} requests in a row unanswered; not asked again for ${Math.ceil((pausedUntil - now()) / 1000)} s`,
           0,
         );
       }
@@ -190,7 +193,7 @@ export function createOpenAiClient(config: Readonly<LlmConfig>, opts: OpenAiClie
         // A refusal of this request says nothing about the server's health.
         if (e instanceof LlmError && e.code !== 'rejected') {
           unansweredInARow += 1;
-          if (unansweredInARow >= breakerThreshold) pausedUntil = Date.now() + breakerCooldownMs;
+          if (unansweredInARow >= breakerThreshold) pausedUntil = now() + breakerCooldownMs;
         }
         throw e;
       }
