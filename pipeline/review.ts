@@ -204,7 +204,8 @@ export async function taskDocument(
   return { doc, read: { pages: pages.map((p) => p.read) } };
 }
 
-function reasonsFor(
+/** Why a document with these fields would still need a person; empty when it would post. */
+export function reviewReasonsFor(
   docType: DocType,
   classConfidence: number | null,
   fields: DocumentRow['fields'],
@@ -240,7 +241,7 @@ export async function correctFields(
     }
     const result = applyCorrections(doc.docType, doc.fields, opts.fields, opts.evidence);
     if (!result.ok) return { ok: false, refusal: { reason: 'invalid', errors: result.errors } };
-    const reasons = reasonsFor(doc.docType, doc.classConfidence, result.fields, opts.thresholds);
+    const reasons = reviewReasonsFor(doc.docType, doc.classConfidence, result.fields, opts.thresholds);
     await tx.query('UPDATE documents SET fields = $2, reasons = $3, updated_at = now() WHERE id = $1', [
       doc.id,
       JSON.stringify(result.fields),

@@ -4,7 +4,6 @@ import type { JobOf } from '../schemas/jobs.ts';
 import { createOcrPool, type OcrPool } from './adapters/ocr.ts';
 import { parseJob, QUEUE_NAMES, redisOptions } from './adapters/queues.ts';
 import { storageKeys } from './adapters/storage.ts';
-import { createDecideDeps } from './deps.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { type IngestedFile, sniffFormat } from './ingest.ts';
 import { decideDocument } from './process-document.ts';
@@ -19,8 +18,7 @@ import {
   relayOutbox,
   savePage,
 } from './repository.ts';
-import type { Service } from './service.ts';
-import { applyVendorMemory } from './vendor-memory.ts';
+import { type Service, serviceDecideDeps } from './service.ts';
 
 export interface WorkerOptions {
   /** Pages read at once in this process; also the OCR pool's size. */
@@ -67,11 +65,7 @@ class RecentFiles {
 export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
   const { db, store, queues, metrics, config } = svc;
   const log = opts.log ?? (() => {});
-  const decideDeps = await createDecideDeps({
-    thresholdsPath: config.thresholdsPath,
-    llm: config.llm,
-    vendorMemory: (docType, read, fields) => applyVendorMemory(db, docType, read, fields),
-  });
+  const decideDeps = await serviceDecideDeps(svc);
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
   const ocrPool = () => {

@@ -3,8 +3,11 @@ import type { ServiceConfig } from '../schemas/env.ts';
 import { createPglite, createPostgres, type Database } from './adapters/db.ts';
 import { createQueues, type Queues } from './adapters/queues.ts';
 import { createFolderStore, createS3Store, folderStorePath, type ObjectStore } from './adapters/storage.ts';
+import { createDecideDeps } from './deps.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { migrate } from './migrate.ts';
+import type { PipelineDeps } from './process-document.ts';
+import { applyVendorMemory } from './vendor-memory.ts';
 
 /** What the API and the workers share: one of each client, built from the parsed config. */
 export interface Service {
@@ -50,4 +53,16 @@ export async function openService(config: Readonly<ServiceConfig>): Promise<Serv
     await db.close();
     throw e;
   }
+}
+
+/**
+ * Classify-to-route as the service runs it: the configured thresholds and LLM, and the vendor
+ * memory reviewers taught. The workers decide with it and the review API re-extracts with it.
+ */
+export function serviceDecideDeps(svc: Pick<Service, 'config' | 'db'>): Promise<Omit<PipelineDeps, 'read'>> {
+  return createDecideDeps({
+    thresholdsPath: svc.config.thresholdsPath,
+    llm: svc.config.llm,
+    vendorMemory: (docType, read, fields) => applyVendorMemory(svc.db, docType, read, fields),
+  });
 }

@@ -87,7 +87,11 @@ export function batchRoutes(svc: Service) {
         const uploads: NewUpload[] = [];
         const refused: { fileName: string; code: string; message: string }[] = [];
         for (const r of received) {
-          const sha256 = createHash('sha256').update(r.bytes).digest('hex');
+          const ingested = ingestBytes(r.fileName, r.bytes, limits);
+          // A refused file is kept too, so it needs its hash; an accepted one already has it.
+          const sha256 = ingested.ok
+            ? ingested.file.sha256
+            : createHash('sha256').update(r.bytes).digest('hex');
           const upload: NewUpload = {
             fileName: r.fileName,
             sha256,
@@ -97,7 +101,6 @@ export function batchRoutes(svc: Service) {
             pageCount: null,
             failure: null,
           };
-          const ingested = ingestBytes(r.fileName, r.bytes, limits);
           if (!ingested.ok) {
             upload.failure = ingested.failure;
           } else {

@@ -3,8 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { analyse } from '../../extractors/context.ts';
 import { findApiKey } from '../../pipeline/api-keys.ts';
-import { loadThresholds } from '../../pipeline/config.ts';
-import { createDecideDeps } from '../../pipeline/deps.ts';
 import {
   type Actor,
   approveTask,
@@ -14,14 +12,12 @@ import {
   listTasks,
   type Refusal,
   rejectTask,
+  reviewReasonsFor,
   type TaskRow,
   taskDocument,
 } from '../../pipeline/review.ts';
-import { route } from '../../pipeline/route.ts';
-import type { Service } from '../../pipeline/service.ts';
-import { validateFields } from '../../pipeline/validate.ts';
+import { type Service, serviceDecideDeps } from '../../pipeline/service.ts';
 import {
-  applyVendorMemory,
   fieldKind,
   findVendor,
   getVendor,
@@ -104,17 +100,14 @@ function refused(r: Refusal, taskId: string): HttpError {
 const REVIEW = { roles: ['reviewer' as const] };
 
 export function reviewRoutes(svc: Service) {
-  let deps: ReturnType<typeof createDecideDeps> | null = null;
+  let deps: ReturnType<typeof serviceDecideDeps> | null = null;
   // Built on first use: a service that never reviews never loads classifiers here.
   const decideDeps = () => {
-    deps ??= createDecideDeps({
-      thresholdsPath: svc.config.thresholdsPath,
-      llm: svc.config.llm,
-      vendorMemory: (docType, read, fields) => applyVendorMemory(svc.db, docType, read, fields),
-    });
+    deps ??= serviceDecideDeps(svc);
     return deps;
   };
-  const thresholds = () => loadThresholds(svc.config.thresholdsPath);
+  // Read once with the deps, not from disk on every correction.
+  const thresholds = async () => (await decideDeps()).thresholds;
 
   return async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
@@ -299,16 +292,8 @@ export function reviewRoutes(svc: Service) {
           slaHours: reviewSlaHoursOf(svc.config),
           reroute: docType
             ? async (read) => {
-                const d = await decideDeps();
-                const fields = await d.extract(docType, read);
-                const decision = route({
-                  docType,
-                  classConfidence: 1,
-                  fields,
-                  validation: validateFields(docType, fields),
-                  thresholds: limits,
-                });
-                return { docType, fields, reasons: decision.outcome === 'review' ? decision.reasons : [] };
+                const fields = await (await decideDeps()).extract(docType, read);
+                return { docType, fields, reasons: reviewReasonsFor(docType, 1, fields, limits) };
               }
             : undefined,
         });
