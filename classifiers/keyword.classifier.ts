@@ -1,5 +1,5 @@
 import { buildView } from '../extractors/layout.ts';
-import { containsPhrase, normalise } from '../extractors/parse/text.ts';
+import { containsPhrase, normalise, withoutPhrase } from '../extractors/parse/text.ts';
 import type { DocType } from '../schemas/common.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import type { ClassificationResult, Classifier } from './classifier.ts';
@@ -59,7 +59,7 @@ export const KEYWORDS: Record<DocType, Keyword[]> = {
     k('tendered', 2),
     k('rounding', 2),
     k('thank you', 1.5),
-    k('please come again', 2),
+    k('come again', 2),
     k('goods sold', 2),
     k('not returnable', 1.5),
     k('sdn bhd', 1),
@@ -224,7 +224,7 @@ export function keywordClassifier(opts: KeywordClassifierOptions = {}): Classifi
           const unless = (kw.unless ?? []).map(normalise);
           const hits = rows.filter((r) => {
             let text = r.norm;
-            for (const u of unless) text = text.split(u).join(' ');
+            for (const u of unless) text = withoutPhrase(text, u);
             return containsPhrase(text, phrase);
           });
           if (hits.length === 0) continue;

@@ -139,16 +139,40 @@ export function derivedField(
  * `opts.first` (default false) takes the left-most instead: this period's pay before the
  * year to date.
  */
-export function amountParser(opts: AmountOptions & { first?: boolean } = {}): ValueParser<string> {
+export function amountParser(
+  opts: AmountOptions & { first?: boolean; undotted?: boolean } = {},
+): ValueParser<string> {
   return (words) => {
     const { text, spans } = joinWords(words);
     const found = findAmounts(text, opts);
     const decimals = found.filter((a) => a.hasDecimals && !a.flags.includes('ambiguous-separator'));
     const pool = decimals.length > 0 ? decimals : found.filter((a) => a.currencyToken !== null);
     const a = opts.first ? pool[0] : pool[pool.length - 1];
-    if (!a) return null;
+    if (!a) return opts.undotted ? undottedAmount(found, words, spans) : null;
     const certainty = a.confidence * (a.hasDecimals ? 1 : 0.85);
     return { value: a.value, certainty, flags: a.flags, words: wordsIn(words, spans, a.start, a.end) };
+  };
+}
+
+/**
+ * A till's small decimal point is the first thing a faded print or OCR loses: "7950" where
+ * "79.50" was printed. On a document whose amounts carry cents, a bare figure of three to six
+ * digits alone on an amount's row is read as cents, with a doubt flag.
+ */
+function undottedAmount(
+  found: ReturnType<typeof findAmounts>,
+  words: PlacedWord[],
+  spans: [number, number][],
+): Parsed<string> | null {
+  // Only a figure alone on its row: "IBAN … 3870 8485 1085" is not a total without its point.
+  const a = found.length === 1 ? found[0]! : null;
+  if (!a || !/^\d{3,6}$/.test(a.raw) || a.flags.includes('ocr-repaired')) return null;
+  const digits = a.raw;
+  return {
+    value: `${digits.slice(0, -2).replace(/^0+(?=\d)/, '')}.${digits.slice(-2)}`,
+    certainty: a.confidence * 0.7,
+    flags: [...a.flags.filter((f) => f !== 'no-decimals'), 'decimal-point-restored'],
+    words: wordsIn(words, spans, a.start, a.end),
   };
 }
 

@@ -236,9 +236,16 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   )
     i++;
   const block: Seg[] = [];
+  let restarts = 0;
   for (; i < lines.length && block.length < 6; i++) {
     const t = lines[i]!.text;
-    if (isStop(t) || (isNoise(t) && !isAddressLike(t))) break;
+    if (isStop(t) || (isNoise(t) && !isAddressLike(t))) {
+      // A registration number between a name's second line and the address ("JIAWEI HOUSE",
+      // "002693074-K", "13, JLN TASIK"): the lines before it were not the address.
+      if (block.some((s) => isAddressLike(s.text)) || !isRegNumber(t) || restarts++ > 0) break;
+      block.length = 0;
+      continue;
+    }
     block.push(lines[i]!);
     if (COUNTRY_END.test(t.trim())) break;
   }

@@ -79,7 +79,7 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
   const labels = [...(opts.labels ?? []), ...TOTAL_LABELS.strong, ...TOTAL_LABELS.plain];
   const strongCount = (opts.labels?.length ?? 0) + TOTAL_LABELS.strong.length;
   const summaryAt = summaryRow(view);
-  const candidates = byLabel(view, labels, amountParser(opts), {
+  const candidates = byLabel(view, labels, amountParser({ ...opts, undotted: printsCents(view, opts) }), {
     exclude: ['sub total', 'subtotal', ...(opts.exclude ?? [])],
     wholeRow: true,
   })
@@ -99,6 +99,7 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
       if (c.hit!.row.index > summaryAt) score -= 2;
       if (c.value === '0.00') score -= 1.5;
       if (c.method === 'below') score -= 0.2;
+      if (c.flags.includes('decimal-point-restored')) score -= 1;
       score += (0.6 * c.hit!.row.index) / Math.max(1, view.rows.length);
       return { c, score };
     });
@@ -124,6 +125,16 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
     return { ...best.c, certainty: best.c.certainty * 0.5, flags: [...best.c.flags, 'payment-disagrees'] };
   if (best) return best.c;
   return largestAmount(view, summaryAt, opts);
+}
+
+/** Whether the document writes its money with cents: at least three amounts printed with decimals. */
+function printsCents(view: DocView, opts: AmountOptions): boolean {
+  let n = 0;
+  for (const row of view.rows) {
+    n += findAmounts(row.text, opts).filter((a) => a.hasDecimals && a.flags.length === 0).length;
+    if (n >= 3) return true;
+  }
+  return false;
 }
 
 /**

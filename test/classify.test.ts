@@ -105,6 +105,23 @@ describe('keyword classifier', () => {
     );
   });
 
+  it('does not count a misread "invoice #" as "invoice" too', () => {
+    // A Malaysian till receipt is a "tax invoice" with an "Invoice #"; OCR read it "Invaice #",
+    // which used to count once as "invoice #" and again as "invoice", tipping it to invoice.
+    const receipt = `
+UNIHAKKA INTERNATIONAL SDN BHD
+30 Mar 2018 18:17
+TAX INVOICE
+Invaice # : OR18033002170384
+Nett Total: $8.20
+GST @6%: $0.48
+Change $0.00
+Thank You & Come Again`;
+    const r = classifier.classify(doc(receipt));
+    expect(r.docType, r.evidence.join('; ')).toBe('receipt');
+    expect(r.evidence.join(';')).not.toMatch(/"invoice" \+/);
+  });
+
   it('is less sure when two types share the evidence', () => {
     const clear = classifier.classify(doc(SAMPLES.invoice!));
     const mixed = classifier.classify(doc(`${SAMPLES.invoice}\n${SAMPLES.receipt}`));

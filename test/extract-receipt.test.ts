@@ -122,6 +122,40 @@ describe('receipt extractor on a till receipt', () => {
     expect(f.total?.flags).toContain('total-from-payment');
   });
 
+  it('restores a total\'s lost decimal point only on a document that prints cents', () => {
+    const f = extract(
+      readFromText([
+        'SHOP SDN BHD',
+        'PEN | 2 | 25.00',
+        'PAPER | 1 | 29.50',
+        'Total Amt Payable : | | 7950',
+        'CASH | | 100.00',
+      ]),
+    );
+    expect(f.total).toMatchObject({ value: '79.50' });
+    expect(f.total?.flags).toContain('decimal-point-restored');
+    expect(f.total!.confidence).toBeLessThan(0.75);
+    // Without cents anywhere else, 7950 is what it says.
+    const plain = extract(readFromText(['SHOP', 'Total Payable : | | 7950']));
+    expect(plain.total?.value).not.toBe('79.50');
+  });
+
+  it('finds the address under a second name line and a registration number', () => {
+    const f = extract(
+      readFromText([
+        'RESTAURANT JIAWEI',
+        'JIAWEI HOUSE',
+        '002693074-K',
+        '13, JLN TASIK UTAMA 8',
+        'MEDAN NIAGA DAMAI SG BESI',
+        '57000 KL',
+        'INVOICE :9820',
+        'TOTAL | | 65.20',
+      ]),
+    );
+    expect(f.merchantAddress?.value).toBe('13, JLN TASIK UTAMA 8 MEDAN NIAGA DAMAI SG BESI 57000 KL');
+  });
+
   it('flags a date whose order nothing decides', () => {
     const f = extract(readFromText(['SOME SHOP', 'Date: 03/04/2024', 'TOTAL | | 5.00']));
     expect(f.date).toMatchObject({ value: '2024-04-03', flags: ['ambiguous-date-order'] });

@@ -3,7 +3,14 @@ import { findAmounts, fromCents, parseAmount, toCents } from '../extractors/pars
 import { currencyFromToken, detectCurrency, ISO_4217 } from '../extractors/parse/currency.ts';
 import { decideDateOrder, findDates, parseDate } from '../extractors/parse/date.ts';
 import { detectLocale } from '../extractors/parse/locale.ts';
-import { containsPhrase, editDistance, letterise, matchAt, normalise } from '../extractors/parse/text.ts';
+import {
+  containsPhrase,
+  editDistance,
+  letterise,
+  matchAt,
+  normalise,
+  withoutPhrase,
+} from '../extractors/parse/text.ts';
 
 const today = new Date('2025-06-01T00:00:00Z');
 
@@ -284,6 +291,12 @@ describe('text matching', () => {
     ['wage and tax statment', 'wage and tax statement', true],
   ])('%s contains %s: %s', (haystack, phrase, want) => {
     expect(containsPhrase(haystack, phrase)).toBe(want);
+  });
+
+  it('withoutPhrase takes out a phrase as matchAt finds it, OCR slips included', () => {
+    expect(withoutPhrase('tax invaice # 123', 'invoice #')).toBe('tax 123');
+    expect(withoutPhrase('invoice no 7 invoice', 'invoice no')).toBe('7 invoice');
+    expect(withoutPhrase('grand total', 'sub total')).toBe('grand total');
   });
 
   it('matchAt reports the tokens a phrase used', () => {

@@ -144,3 +144,19 @@ export function containsPhrase(haystack: string, phrase: string): boolean {
   for (let i = 0; i < tokens.length; i++) if (matchAt(tokens, i, want)) return true;
   return false;
 }
+
+/**
+ * `haystack` with every match of `phrase` (as `matchAt` matches, so with OCR's slips) taken
+ * out: a keyword inside a longer one ("invoice" in "Invaice #") must not count twice.
+ */
+export function withoutPhrase(haystack: string, phrase: string): string {
+  const tokens = haystack.split(' ');
+  const want = phrase.split(' ');
+  const kept: string[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const m = matchAt(tokens, i, want);
+    if (m) i += m.k;
+    else kept.push(tokens[i++]!);
+  }
+  return kept.join(' ');
+}
