@@ -46,6 +46,31 @@ const isRegNumber = (text: string) => /^\(?[A-Z]{0,4}\s?\d[\d\s]{4,}-?\s?[A-Z]?\
  */
 const TRAILING_REG = /\s*[({[]\s*[A-Z]{0,4}\s?\d{4,}\s?[-.]?\s?[A-Z\d#]{0,2}\s*[)}\]]\s*$/i;
 
+/** A registration number printed bare after the legal form: "Banh Mi Cafe Sdn Bhd 1110644-H". */
+const BARE_REG_AFTER_SUFFIX = /(\b(?:bhd|ltd|s\/b)\.?)\s+[A-Z]{0,4}\d{5,}-?[A-Z]?$/i;
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const meanConfidence = (words: PlacedWord[]) => mean(words.map((w) => w.confidence));
+
+const DIGIT_LETTER: Record<string, string> = { '0': 'O', '1': 'I', '5': 'S', '8': 'B' };
+
+/**
+ * Digits OCR put for letters inside an upper-case word of a name: "MR D.1.Y.", "POPULAR BOOK
+ * C0.". Only words with at least as many letters as such digits and no other digit change;
+ * "99 SPEED MART" and "K3-113" stay as printed.
+ */
+function letterDigits(name: string): string {
+  return name
+    .split(' ')
+    .map((w) => {
+      const letters = w.replace(/[^A-Z]/g, '').length;
+      const digits = w.replace(/[^0158]/g, '').length;
+      if (digits === 0 || letters === 0 || letters < digits || /[a-z2-467-9]/.test(w)) return w;
+      return w.replace(/[0158]/g, (d) => DIGIT_LETTER[d]!);
+    })
+    .join(' ');
+}
+
 /**
  * "SDN BHD" (Sendirian Berhad), the legal form of most Malaysian companies, as OCR misreads
  * it: "SON BHD", "SIN EHD", "SDR BHD", "S0N BH0". The suffix is a closed form, so a near miss
@@ -190,12 +215,15 @@ export function findParty(
   if (!best) return { name: null, address: null };
   const { seg } = best;
   const nameSegs = [seg];
+  // A "|" a scanner made of the paper's edge is a segment of its own; it is not a line.
   const above = top
     .flatMap(segmentsOf)
-    .filter((s) => s.row.index < seg.row.index)
+    .filter((s) => s.row.index < seg.row.index && /[\p{L}\d]/u.test(s.text))
     .reverse();
   for (const s of above) {
     if (nameSegs.length >= 3 || isNoise(s.text) || isStop(s.text)) break;
+    // Junk that a logo or the scanner's noise became reads with low confidence, a name does not.
+    if (meanConfidence(s.words) < 0.6) break;
     const overlap = Math.min(s.box.x1, seg.box.x1) - Math.max(s.box.x0, seg.box.x0);
     if (overlap <= 0 || !continuesAbove(s.text, nameSegs.map((n) => n.text).join(' '))) break;
     nameSegs.unshift(s);
@@ -206,8 +234,9 @@ export function findParty(
     under = under.slice(1);
   }
   // Table rules and specks read as "|", "_" or "~" at the ends of a scanned name line.
-  const value = repairSdnBhd(collapse(nameSegs.map((s) => s.text).join(' ')))
+  const value = letterDigits(repairSdnBhd(collapse(nameSegs.map((s) => s.text).join(' '))))
     .replace(TRAILING_REG, '')
+    .replace(BARE_REG_AFTER_SUFFIX, '$1')
     .replace(/^[|_~:;\s]+|[|_~:;\s]+$/g, '');
   const overAddress = best.under.find((s) => !isNoise(s.text) && !isStop(s.text));
   const certainty = LEGAL_SUFFIX.test(seg.text)

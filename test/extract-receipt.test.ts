@@ -140,6 +140,33 @@ describe('receipt extractor on a till receipt', () => {
     expect(plain.total?.value).not.toBe('79.50');
   });
 
+  it('turns digits OCR put for letters in a name back, and leaves real numbers', () => {
+    const diy = extract(readFromText(['MR D.1.Y. (JOHOR) SDN BHD', 'LOT 1851-A, JALAN KPB 6', 'TOTAL | | 5.00']));
+    expect(diy.merchantName?.value).toBe('MR D.I.Y. (JOHOR) SDN BHD');
+    const mart = extract(readFromText(['99 SPEED MART S/B', 'LOT P.T. 2811, JALAN ANGSA', 'TOTAL | | 5.00']));
+    expect(mart.merchantName?.value).toBe('99 SPEED MART S/B');
+  });
+
+  it('does not join a name to junk read off a logo above it, nor keep a bare registration number', () => {
+    const read = readFromText(
+      [
+        '730 Aye fo',
+        'Banh Mi Cafe Sdn Bhd 1110644-H',
+        'No. 1 Jalan Puteri 7/10',
+        '47100 Puchong',
+        'TOTAL | | 5.00',
+      ],
+      { confidence: 0.95 },
+    );
+    for (const w of read.pages[0]!.lines[0]!.words) w.confidence = 0.4;
+    expect(extract(read).merchantName?.value).toBe('Banh Mi Cafe Sdn Bhd');
+    // Read well, the same line over a one-word name is that name's first line.
+    const clean = readFromText(['POPULAR BOOK |', 'CO. (M) SDN BHD', 'No 8, Jalan 7/118B', 'TOTAL | | 5.00'], {
+      confidence: 0.95,
+    });
+    expect(extract(clean).merchantName?.value).toBe('POPULAR BOOK CO. (M) SDN BHD');
+  });
+
   it('finds the address under a second name line and a registration number', () => {
     const f = extract(
       readFromText([
