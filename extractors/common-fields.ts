@@ -31,8 +31,11 @@ export function findDateField(doc: DocContext, opts: DateFieldOptions): Candidat
   // date the document was made.
   const near = { ...doc.dates, maxYearsAhead: 1 };
   const distinct = new Set(doc.view.rows.flatMap((r) => findDates(r.text, near).map((d) => d.value)));
-  for (const row of doc.view.rows) {
-    if (findDates(row.text, near).length === 0) continue;
+  const dated = doc.view.rows.filter((r) => findDates(r.text, near).length > 0);
+  // Of several, the one printed with a time of day is the transaction's stamp; a till's
+  // other dates (a voucher's, a member's) come without one.
+  const stamped = dated.find((r) => /\b\d{1,2}:\d{2}\b/.test(r.text));
+  for (const row of stamped && distinct.size > 1 ? [stamped] : dated) {
     const parsed = dateParser(near)(row.words);
     // The only date a receipt prints is its date; one of several is just the first.
     if (parsed) return { ...parsed, method: distinct.size === 1 ? 'layout' : 'pattern', hit: null };

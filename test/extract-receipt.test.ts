@@ -183,6 +183,13 @@ describe('receipt extractor on a till receipt', () => {
     expect(f.merchantAddress?.value).toBe('13, JLN TASIK UTAMA 8 MEDAN NIAGA DAMAI SG BESI 57000 KL');
   });
 
+  it('of several unlabelled dates takes the one printed with a time', () => {
+    const f = extract(
+      readFromText(['PASAR MINI', 'TAXI :002-1550040 18/03/11', '18/03/18 09:03 #002-1550040', 'TOTAL | | 5.00']),
+    );
+    expect(f.date?.value).toBe('2018-03-18');
+  });
+
   it('flags a date whose order nothing decides', () => {
     const f = extract(readFromText(['SOME SHOP', 'Date: 03/04/2024', 'TOTAL | | 5.00']));
     expect(f.date).toMatchObject({ value: '2024-04-03', flags: ['ambiguous-date-order'] });
