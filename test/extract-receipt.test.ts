@@ -122,7 +122,7 @@ describe('receipt extractor on a till receipt', () => {
     expect(f.total?.flags).toContain('total-from-payment');
   });
 
-  it('restores a total\'s lost decimal point only on a document that prints cents', () => {
+  it("restores a total's lost decimal point only on a document that prints cents", () => {
     const f = extract(
       readFromText([
         'SHOP SDN BHD',
@@ -141,7 +141,9 @@ describe('receipt extractor on a till receipt', () => {
   });
 
   it('turns digits OCR put for letters in a name back, and leaves real numbers', () => {
-    const diy = extract(readFromText(['MR D.1.Y. (JOHOR) SDN BHD', 'LOT 1851-A, JALAN KPB 6', 'TOTAL | | 5.00']));
+    const diy = extract(
+      readFromText(['MR D.1.Y. (JOHOR) SDN BHD', 'LOT 1851-A, JALAN KPB 6', 'TOTAL | | 5.00']),
+    );
     expect(diy.merchantName?.value).toBe('MR D.I.Y. (JOHOR) SDN BHD');
     const mart = extract(readFromText(['99 SPEED MART S/B', 'LOT P.T. 2811, JALAN ANGSA', 'TOTAL | | 5.00']));
     expect(mart.merchantName?.value).toBe('99 SPEED MART S/B');
@@ -161,9 +163,12 @@ describe('receipt extractor on a till receipt', () => {
     for (const w of read.pages[0]!.lines[0]!.words) w.confidence = 0.4;
     expect(extract(read).merchantName?.value).toBe('Banh Mi Cafe Sdn Bhd');
     // Read well, the same line over a one-word name is that name's first line.
-    const clean = readFromText(['POPULAR BOOK |', 'CO. (M) SDN BHD', 'No 8, Jalan 7/118B', 'TOTAL | | 5.00'], {
-      confidence: 0.95,
-    });
+    const clean = readFromText(
+      ['POPULAR BOOK |', 'CO. (M) SDN BHD', 'No 8, Jalan 7/118B', 'TOTAL | | 5.00'],
+      {
+        confidence: 0.95,
+      },
+    );
     expect(extract(clean).merchantName?.value).toBe('POPULAR BOOK CO. (M) SDN BHD');
   });
 
@@ -185,7 +190,12 @@ describe('receipt extractor on a till receipt', () => {
 
   it('of several unlabelled dates takes the one printed with a time', () => {
     const f = extract(
-      readFromText(['PASAR MINI', 'TAXI :002-1550040 18/03/11', '18/03/18 09:03 #002-1550040', 'TOTAL | | 5.00']),
+      readFromText([
+        'PASAR MINI',
+        'TAXI :002-1550040 18/03/11',
+        '18/03/18 09:03 #002-1550040',
+        'TOTAL | | 5.00',
+      ]),
     );
     expect(f.date?.value).toBe('2018-03-18');
   });

@@ -192,6 +192,46 @@ describe('preprocess', () => {
     expect(await inkIn(cleaned.png, 0, Math.round(h * 0.7))).toBeGreaterThan(0.98 * text);
   });
 
+  it('erases scanner speckle but keeps the text and a colon standing alone', async () => {
+    const meta = await sharp(scan).metadata();
+    const [w, h] = [meta.width!, meta.height!];
+    // Halftone dots of a grey scanner bed over the blank lower part, and a colon on its own.
+    const top = Math.round(h * 0.8);
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const dots = Array.from(
+      { length: 1500 },
+      () =>
+        `<rect x="${Math.round(100 + rand() * (w - 400))}" y="${Math.round(top + rand() * (h * 0.15))}" width="2" height="2" fill="#000"/>`,
+    ).join('');
+    const colon = { x: w - 150, y: top - 80 };
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${dots}
+      <rect x="${colon.x}" y="${colon.y}" width="3" height="3" fill="#000"/>
+      <rect x="${colon.x}" y="${colon.y + 10}" width="3" height="3" fill="#000"/>
+    </svg>`;
+    const speckled = await sharp(scan)
+      .composite([{ input: Buffer.from(svg) }])
+      .png()
+      .toBuffer();
+    const inkIn = async (png: Buffer, box: { left: number; top: number; width: number; height: number }) =>
+      (await sharp(png).extract(box).raw().toBuffer()).filter((v) => v < 128).length;
+    const skip = ['orient', 'deskew', 'upscale', 'rules'] as const;
+    const plain = await preprocess(speckled, { dpi: 150, skip: [...skip, 'speckle'] });
+    const cleaned = await preprocess(speckled, { dpi: 150, skip });
+    expect(cleaned.info.steps).toContain('remove-speckle');
+    const field = { left: 0, top, width: w, height: Math.round(h * 0.16) };
+    expect(await inkIn(plain.png, field)).toBeGreaterThan(3000);
+    expect(await inkIn(cleaned.png, field)).toBeLessThan(0.1 * (await inkIn(plain.png, field)));
+    const colonBox = { left: colon.x - 5, top: colon.y - 5, width: 15, height: 25 };
+    expect(await inkIn(cleaned.png, colonBox)).toBe(await inkIn(plain.png, colonBox));
+    // The invoice's text keeps (nearly) every pixel of ink, its full stops and commas included.
+    const text = { left: 0, top: 0, width: w, height: Math.round(h * 0.7) };
+    expect(await inkIn(cleaned.png, text)).toBeGreaterThan(0.99 * (await inkIn(plain.png, text)));
+  });
+
   it('fades a red stamp across the text, which plain luminance would print as dark as the text', async () => {
     const meta = await sharp(await invoiceScan(150)).metadata();
     const [w, h] = [meta.width!, meta.height!];

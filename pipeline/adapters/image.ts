@@ -50,7 +50,7 @@ export interface PreprocessOptions {
   /** Resize by exactly this factor instead of by the measured text size (for measurements). */
   forceScale?: number;
   /** Steps to skip, for measurements: 'upscale' keeps the page at its size. */
-  skip?: readonly ('orient' | 'deskew' | 'rules' | 'upscale')[];
+  skip?: readonly ('orient' | 'deskew' | 'rules' | 'speckle' | 'upscale')[];
 }
 
 export interface PreprocessedPage {
@@ -708,6 +708,175 @@ function removeRules(g: Gray, charHeight: number): { image: Gray; removed: numbe
 }
 
 /**
+ * Scanner speckle is erased before OCR: the halftone dots of a grey scanner bed or a dithered
+ * background, and the stippled shadow along a receipt's edge. Tesseract reads such fields as
+ * rows of junk ("x nE % 5") and glues junk onto the real line beside them ("ows. PAGOH REST").
+ * A speck is a blob of ink far smaller than a character with no larger blob within a
+ * character's height of it; full stops, commas and the dots of "i" all sit beside or over a
+ * letter, or a piece of one where a faded print broke it, so they are kept. Wide blobs of
+ * sparse ink (stipple run together) go with them.
+ */
+function removeSpeckle(g: Gray, charHeight: number): { image: Gray; removed: number } {
+  const { width, height } = g;
+  const hist = histogram(g);
+  if (percentile(hist, g.data.length, 0.95) - percentile(hist, g.data.length, 0.005) < 48) {
+    return { image: g, removed: 0 };
+  }
+  const threshold = otsuThreshold(hist, g.data.length);
+  const paper = percentile(hist, g.data.length, 0.5);
+  const { labels, boxes } = components(g.data, width, height, threshold);
+  const n = boxes.length / 5;
+  const speckMax = Math.max(2, Math.round(0.3 * charHeight));
+  const wide = 6 * charHeight;
+  // Blobs larger than a speck marked on a grid of one character height, to find a speck's neighbours.
+  const cell = Math.max(4, Math.round(charHeight));
+  const gw = Math.ceil(width / cell);
+  const gh = Math.ceil(height / cell);
+  const glyphCells = new Uint8Array(gw * gh);
+  const kind = new Uint8Array(n); // 0 keep, 1 speck, 2 stipple blob
+  for (let c = 0; c < n; c++) {
+    const x0 = boxes[c * 5]!;
+    const y0 = boxes[c * 5 + 1]!;
+    const x1 = boxes[c * 5 + 2]!;
+    const y1 = boxes[c * 5 + 3]!;
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    if (Math.max(w, h) <= speckMax) kind[c] = 1;
+    else if (w > wide && h > wide && boxes[c * 5 + 4]! < 0.3 * w * h) kind[c] = 2;
+    else if (h <= 4 * charHeight) {
+      for (let gy = Math.floor(y0 / cell); gy <= Math.floor(y1 / cell); gy++)
+        for (let gx = Math.floor(x0 / cell); gx <= Math.floor(x1 / cell); gx++) glyphCells[gy * gw + gx] = 1;
+    }
+  }
+  const centre = (c: number) => ({
+    x: (boxes[c * 5]! + boxes[c * 5 + 2]!) / 2,
+    y: (boxes[c * 5 + 1]! + boxes[c * 5 + 3]!) / 2,
+  });
+  const specksIn = new Map<number, number[]>();
+  for (let c = 0; c < n; c++) {
+    if (kind[c] !== 1) continue;
+    const { x, y } = centre(c);
+    const key = Math.floor(y / cell) * gw + Math.floor(x / cell);
+    specksIn.set(key, [...(specksIn.get(key) ?? []), c]);
+  }
+  for (let c = 0; c < n; c++) {
+    if (kind[c] !== 1) continue;
+    const { x, y } = centre(c);
+    const cx = Math.floor(x / cell);
+    const cy = Math.floor(y / cell);
+    let near = false;
+    const around: number[] = [];
+    for (let gy = Math.max(0, cy - 1); gy <= Math.min(gh - 1, cy + 1); gy++) {
+      for (let gx = Math.max(0, cx - 1); gx <= Math.min(gw - 1, cx + 1); gx++) {
+        near ||= glyphCells[gy * gw + gx] === 1;
+        for (const o of specksIn.get(gy * gw + gx) ?? []) if (o !== c) around.push(o);
+      }
+    }
+    // A colon stands alone between a label and its value: two specks, one over the other,
+    // with no field of others around them as stipple has.
+    const colon =
+      around.length <= 3 &&
+      around.some((o) => {
+        const p = centre(o);
+        const dy = Math.abs(p.y - y);
+        return Math.abs(p.x - x) <= 0.3 * charHeight && dy >= 0.15 * charHeight && dy <= 1.2 * charHeight;
+      });
+    if (near || colon) kind[c] = 0;
+  }
+  const out = new Uint8Array(g.data);
+  let removed = 0;
+  const counted = new Uint8Array(n);
+  for (let i = 0; i < out.length; i++) {
+    const l = labels[i]!;
+    if (l === 0 || kind[l - 1] === 0) continue;
+    out[i] = paper;
+    if (!counted[l - 1]) {
+      counted[l - 1] = 1;
+      removed++;
+    }
+  }
+  return { image: { data: out, width, height }, removed };
+}
+
+/**
+ * 8-connected blobs of pixels at or under `threshold`. `labels` holds each pixel's blob number
+ * plus one (0 for paper); `boxes` five numbers a blob: x0, y0, x1, y1, pixel count.
+ */
+function components(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  threshold: number,
+): { labels: Int32Array; boxes: Int32Array } {
+  const labels = new Int32Array(width * height);
+  const parent: number[] = [0];
+  const find = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[x] !== r) {
+      const next = parent[x]!;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    return Math.min(ra, rb);
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (data[i]! > threshold) continue;
+      let l = 0;
+      const take = (j: number) => {
+        const m = labels[j]!;
+        if (m) l = l ? union(l, m) : m;
+      };
+      if (x > 0) take(i - 1);
+      if (y > 0) {
+        take(i - width);
+        if (x > 0) take(i - width - 1);
+        if (x < width - 1) take(i - width + 1);
+      }
+      if (!l) {
+        l = parent.length;
+        parent.push(l);
+      }
+      labels[i] = l;
+    }
+  }
+  // Compact the roots to 1..n and gather each blob's box.
+  const compact = new Int32Array(parent.length);
+  let n = 0;
+  for (let r = 1; r < parent.length; r++) if (find(r) === r) compact[r] = ++n;
+  const boxes = new Int32Array(n * 5);
+  for (let c = 0; c < n; c++) {
+    boxes[c * 5] = width;
+    boxes[c * 5 + 1] = height;
+    boxes[c * 5 + 2] = -1;
+    boxes[c * 5 + 3] = -1;
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!labels[i]) continue;
+      const c = compact[find(labels[i]!)]!;
+      labels[i] = c;
+      const b = (c - 1) * 5;
+      if (x < boxes[b]!) boxes[b] = x;
+      if (y < boxes[b + 1]!) boxes[b + 1] = y;
+      if (x > boxes[b + 2]!) boxes[b + 2] = x;
+      if (y > boxes[b + 3]!) boxes[b + 3] = y;
+      boxes[b + 4]!++;
+    }
+  }
+  return { labels, boxes };
+}
+
+/**
  * Height in pixels that a median character blob should have for tesseract: about what 10 pt
  * text has at 300 dpi (x-height ~21 px, capitals ~29 px).
  */
@@ -868,6 +1037,13 @@ export async function preprocess(
     if (ruled.removed > 0) {
       page = ruled.image;
       steps.push('remove-rules');
+    }
+  }
+  if (!skip.has('speckle') && charHeight !== null) {
+    const cleaned = removeSpeckle(page, charHeight);
+    if (cleaned.removed > 0) {
+      page = cleaned.image;
+      steps.push('remove-speckle');
     }
   }
   if (!skip.has('upscale')) {
