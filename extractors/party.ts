@@ -11,7 +11,7 @@ import {
   wordsRight,
 } from './layout.ts';
 import { findDates } from './parse/date.ts';
-import { collapse, normalise } from './parse/text.ts';
+import { collapse, containsPhrase, letterise, normalise } from './parse/text.ts';
 
 /** Legal-form suffixes that mark a line as a company name; the short ambiguous ones only at the end. */
 const LEGAL_SUFFIX = new RegExp(
@@ -31,8 +31,9 @@ const BUSINESS_WORD =
 /** Words that start or fill an address line. */
 const STREET =
   /\b(no|lot|jalan|jln|jl|lorong|taman|tmn|kawasan|street|st|road|rd|avenue|ave|boulevard|blvd|lane|ln|drive|dr|way|suite|ste|unit|floor|flr|level|block|blk|plaza|building|bldg|court|ct|place|pl|highway|hwy|square|sq|po box|rue|\w+strasse|\w+straat|\w+weg|\w+gracht|\w+plein|\w+laan|\w+kade)\b/i;
+// Not "20965-V": five digits and a check letter are a company number.
 const POSTCODE =
-  /\b\d{5,6}(-\d{4})?\b|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|\b[A-Z]{2,3}\s\d{4}\b|\b\d{4}\s[A-Z]{2}\b|\b[A-Z]\d{2}\s?[A-Z\d]{4}\b/;
+  /\b\d{5,6}(-\d{4})?\b(?!-[A-Z]\b)|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b|\b[A-Z]{2,3}\s\d{4}\b|\b\d{4}\s[A-Z]{2}\b|\b[A-Z]\d{2}\s?[A-Z\d]{4}\b/;
 const TITLE =
   /\b(tax invoice|invoice|receipt|cash bill|bill|statement|credit note|payslip|pay slip|guest check|quotation|earnings statement|pay statement|payroll advice|pay advice|salary slip|claim form)\b/i;
 /** A country name ends an address; what follows is a branch name or a note. */
@@ -45,6 +46,8 @@ const isRegNumber = (text: string) => /^\(?[A-Z]{0,4}\s?\d[\d\s]{4,}-?\s?[A-Z]?\
  * into braces and its check letter into "#" or "L1" ("(126925-#)", "{867388-L1)").
  */
 const TRAILING_REG = /\s*[({[]\s*[A-Z]{0,4}\s?\d{4,}\s?[-.]?\s?[A-Z\d#]{0,2}\s*[)}\]]\s*$/i;
+
+const LEADING_REG = /^\s*[({[]\s*[A-Z]{0,4}\s?\d{4,}\s?[-.:]?\s?[A-Z\d#]{0,2}\s*[)}\]]+\s*(?=\S)/i;
 
 /** A registration number printed bare after the legal form: "Banh Mi Cafe Sdn Bhd 1110644-H". */
 const BARE_REG_AFTER_SUFFIX = /(\b(?:bhd|ltd|s\/b)\.?)\s+[A-Z]{0,4}\d{5,}-?[A-Z]?$/i;
@@ -130,7 +133,8 @@ export function columnUnder(view: DocView, top: { row: Row; box: Box }, maxRows 
 
 /** Lines that end a name or address block: ids, phones, tax numbers, dates, "Label: value". */
 function isStop(text: string): boolean {
-  const n = normalise(text);
+  // "G5T ID. NO": digits OCR put for letters would hide the label.
+  const n = normalise(text).split(' ').map(letterise).join(' ');
   if (/@|www\.|\.com\b|https?:/i.test(text)) return true;
   if (
     /\b(tel|tele?phone|phone|fax|h\/p|hp|mobile|email|e-mail|gst|vat|sst|tax|abn|ein|reg|roc|co\s?no|company no|br no|website|attn)\b/.test(
@@ -143,8 +147,14 @@ function isStop(text: string): boolean {
   if (findDates(text).length > 0 || /\b\d{1,2}:\d{2}\b/.test(text)) return true;
   if (/^[\p{L} .#]{2,20}:\s*\S/u.test(text) && !/^no\b/i.test(n)) return true;
   if (OTHER_PARTY.test(n)) return true;
-  return TITLE.test(n) && n.split(' ').length <= 4;
+  // A title under the address, as OCR prints it: "TAXINVOICE", "-INYOICE-".
+  return (
+    n.split(' ').length <= 4 &&
+    (TITLE.test(n) || SHORT_TITLES.some((t) => containsPhrase(n, t) || n.replace(/ /g, '').includes(t)))
+  );
 }
+
+const SHORT_TITLES = ['invoice', 'taxinvoice', 'receipt', 'cash bill'];
 
 /** Labels of another party's block, which end the issuer's. */
 const OTHER_PARTY =
@@ -157,8 +167,15 @@ function isNoise(text: string): boolean {
   return letters < 2 || isRegNumber(text) || digits > letters;
 }
 
+/**
+ * A line that ends in a company number, whatever its label reads as ("Conpany No- 20965-V").
+ * A name line may end in one too ("Banh Mi Cafe Sdn Bhd 1110644-H"); its legal form tells it.
+ */
+const isCompanyNumberLine = (text: string) =>
+  /\b\d{5,}\s?-\s?[A-Z]\)?$/i.test(text.trim()) && !LEGAL_SUFFIX.test(text);
+
 function isAddressLike(text: string): boolean {
-  if (isStop(text) || isRegNumber(text) || LEGAL_SUFFIX.test(text)) return false;
+  if (isStop(text) || isRegNumber(text) || LEGAL_SUFFIX.test(text) || isCompanyNumberLine(text)) return false;
   return STREET.test(normalise(text)) || POSTCODE.test(text) || /^\d+[A-Z]?\s*[,.]/.test(text.trim());
 }
 
@@ -260,7 +277,7 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   while (
     i < lines.length &&
     i < 3 &&
-    (isNoise(lines[i]!.text) || isStop(lines[i]!.text)) &&
+    (isNoise(lines[i]!.text) || isStop(lines[i]!.text) || isCompanyNumberLine(lines[i]!.text)) &&
     !isAddressLike(lines[i]!.text)
   )
     i++;
@@ -268,10 +285,11 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   let restarts = 0;
   for (; i < lines.length && block.length < 6; i++) {
     const t = lines[i]!.text;
-    if (isStop(t) || (isNoise(t) && !isAddressLike(t))) {
+    if (isStop(t) || isCompanyNumberLine(t) || (isNoise(t) && !isAddressLike(t))) {
       // A registration number between a name's second line and the address ("JIAWEI HOUSE",
       // "002693074-K", "13, JLN TASIK"): the lines before it were not the address.
-      if (block.some((s) => isAddressLike(s.text)) || !isRegNumber(t) || restarts++ > 0) break;
+      const reg = isRegNumber(t) || isCompanyNumberLine(t);
+      if (block.some((s) => isAddressLike(s.text)) || !reg || restarts++ > 0) break;
       block.length = 0;
       continue;
     }
@@ -282,14 +300,12 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   if (first < 0) return null;
   const from = first > 0 && /\d/.test(block[first - 1]!.text) ? first - 1 : first;
   const kept = block.slice(from);
-  return candidate(
-    joinAddress(
-      kept.map((s) => s.text),
-      join,
-    ),
-    kept,
-    0.9,
-  );
+  // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
+  const value = joinAddress(
+    kept.map((s) => s.text),
+    join,
+  ).replace(LEADING_REG, '');
+  return candidate(value, kept, 0.9);
 }
 
 /**

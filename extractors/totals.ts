@@ -119,6 +119,13 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
   if (implied) {
     const printed = printedAmount(view, implied, summaryAt);
     if (printed) return printed;
+    const rounded = roundedTo(
+      view,
+      implied,
+      candidates.map((s) => s.c),
+      opts,
+    );
+    if (rounded) return rounded;
   }
   // Cash and change that imply another figure mean the total or the payment was misread.
   if (best && implied)
@@ -160,6 +167,37 @@ function impliedByPayment(view: DocView, opts: AmountOptions): { value: string; 
   return diff > 0
     ? { value: fromCents(diff), trust: Math.min(toField(cash).confidence, toField(change).confidence) }
     : null;
+}
+
+/**
+ * Cash − change names a figure printed nowhere, because OCR misread the rounded total
+ * ("Total 31.85" for 31.45). When another total on the page plus the printed rounding
+ * adjustment makes that same figure ("Total incl. GST 31.47", "Rounding Adj -0.02"), two
+ * readings that share no digit agree on it: it is the total, derived rather than read.
+ */
+function roundedTo(
+  view: DocView,
+  implied: string,
+  totals: Candidate<string>[],
+  opts: AmountOptions,
+): Candidate<string> | null {
+  const rounding = byLabel(
+    view,
+    ['rounding', 'rounding adj', 'rounding adjustment', 'round adj', 'rounding amt'],
+    amountParser(opts),
+    { wholeRow: true },
+  )[0];
+  if (!rounding) return null;
+  const base = totals.find((c) => toCents(c.value) + toCents(rounding.value) === toCents(implied));
+  if (!base) return null;
+  return {
+    value: implied,
+    words: [...base.words, ...rounding.words],
+    method: 'pattern',
+    certainty: 0.8 * Math.min(base.certainty, rounding.certainty),
+    flags: ['total-from-payment', 'derived-from-rounding'],
+    hit: null,
+  };
 }
 
 /** The bottom-most place (above any tax summary) where an amount is printed, not on a payment row. */
