@@ -4,8 +4,9 @@
  * (~4 s a receipt on 2 cores). Re-run it when preprocessing or OCR changes.
  *   tsx bench/dump-reads.ts [--dir ../shared/datasets/sroie-dev] [--out /tmp/sroie-reads]
  *                           [--size 2] [--only X0001,X5100] [--skip-existing]
- *                           [--psm 6]
- * `--psm` overrides the page segmentation mode, to compare modes on the same documents.
+ *                           [--psm 6] [--no-line-reader]
+ * `--psm` overrides the page segmentation mode, to compare modes on the same documents;
+ * `--no-line-reader` reads with Tesseract alone.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'skip-existing': { type: 'boolean', default: false },
     psm: { type: 'string' },
+    'no-line-reader': { type: 'boolean', default: false },
   },
 });
 
@@ -42,7 +44,11 @@ function stem(fileName: string): string {
 }
 
 const size = Math.max(1, Number(values.size));
-const pool = createOcrPool({ size, ...(values.psm ? { psm: values.psm as PageSegMode } : {}) });
+const pool = createOcrPool({
+  size,
+  lineReader: !values['no-line-reader'],
+  ...(values.psm ? { psm: values.psm as PageSegMode } : {}),
+});
 const started = performance.now();
 let done = 0;
 let failed = 0;

@@ -19,6 +19,7 @@ function logger(level: string) {
 function workerOptions(config: Readonly<ServiceConfig>, log: ReturnType<typeof logger>) {
   return {
     pageConcurrency: config.pageConcurrency,
+    lineReader: config.lineReader,
     documentConcurrency: config.documentConcurrency,
     lockMs: config.lockMs,
     log,
@@ -79,6 +80,7 @@ export async function workerCommand(): Promise<void> {
   const workers = await startWorkers(svc, workerOptions(config, log));
   log('worker started', {
     pageConcurrency: config.pageConcurrency,
+    lineReader: config.lineReader,
     database: svc.db.kind,
     storage: svc.store.kind,
   });

@@ -29,7 +29,12 @@ export function classThreshold(t: Thresholds, docType: DocType): number {
   return t.types[docType]?.classConfidence ?? t.default.classConfidence;
 }
 
-export function fieldThreshold(t: Thresholds, docType: DocType, field: string): number {
+export function fieldThreshold(t: Thresholds, docType: DocType, field: string, fused = false): number {
   const forType = t.types[docType];
-  return forType?.fields?.[field] ?? forType?.fieldConfidence ?? t.default.fieldConfidence;
+  return (
+    (fused ? forType?.fusedFields?.[field] : undefined) ??
+    forType?.fields?.[field] ??
+    forType?.fieldConfidence ??
+    t.default.fieldConfidence
+  );
 }

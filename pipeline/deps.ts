@@ -19,6 +19,8 @@ export interface LocalDepsOptions {
   limits: IngestLimits;
   /** OCR workers. Default: one per core. */
   ocrWorkers?: number;
+  /** Read scans with the line recogniser too, fused with Tesseract (pipeline/ocr-fusion.ts). Default true. */
+  lineReader?: boolean;
   /**
    * The LLM to check and complete extraction with (schemas/llm.ts, from the environment).
    * Default: none, and the pipeline is rules only. Never read from the environment here, so
@@ -34,7 +36,10 @@ export interface LocalDepsOptions {
 export async function createLocalDeps(
   opts: LocalDepsOptions,
 ): Promise<{ deps: PipelineDeps; close: () => Promise<void> }> {
-  const ocr = createOcrPool({ size: opts.ocrWorkers ?? availableParallelism() });
+  const ocr = createOcrPool({
+    size: opts.ocrWorkers ?? availableParallelism(),
+    lineReader: opts.lineReader ?? true,
+  });
   const deps: PipelineDeps = {
     read: (file, hooks) => readDocument(file, { ocr }, { limits: opts.limits, onPage: hooks.onPage }),
     ...(await createDecideDeps({ thresholdsPath: opts.thresholdsPath, llm: opts.llm ?? null })),

@@ -6,6 +6,7 @@ import type { FailedEntry, PostedRecord, ReviewItem, ReviewReason } from '../sch
 import type { Thresholds } from '../schemas/thresholds.ts';
 import { isPipelineError } from './errors.ts';
 import type { IngestedFile } from './ingest.ts';
+import { FUSED_STEP } from './ocr-fusion.ts';
 import { route } from './route.ts';
 
 export interface Classification {
@@ -155,6 +156,7 @@ export async function decideDocument(
     fields,
     validation: [...validation, ...llmReasons],
     thresholds: deps.thresholds,
+    fusedPages: fusedPages(read),
   });
   const record = {
     ...base,
@@ -166,4 +168,9 @@ export async function decideDocument(
   };
   if (decision.outcome === 'posted') return { kind: 'posted', record };
   return { kind: 'review', item: { ...record, reasons: decision.reasons } };
+}
+
+/** Numbers of the pages whose reading fused the line reader's with Tesseract's. */
+export function fusedPages(read: ReadResult): Set<number> {
+  return new Set(read.pages.filter((p) => p.preprocess?.steps.includes(FUSED_STEP)).map((p) => p.number));
 }

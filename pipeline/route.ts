@@ -17,8 +17,11 @@ export function route(input: {
   fields: ExtractedFields;
   validation: ReviewReason[];
   thresholds: Thresholds;
+  /** Pages the line reader also read; fields from them meet the `fusedFields` thresholds. */
+  fusedPages?: ReadonlySet<number>;
 }): RouteDecision {
   const { docType, classConfidence, fields, validation, thresholds } = input;
+  const fusedPages = input.fusedPages ?? new Set<number>();
   if (docType === 'unknown') {
     return {
       outcome: 'review',
@@ -46,7 +49,8 @@ export function route(input: {
   // posted to an ERP costs as much as a wrong total, so only their absence is forgiven.
   for (const [name, field] of Object.entries(fields)) {
     if (isEmpty(field.value)) continue;
-    const min = fieldThreshold(thresholds, docType, name);
+    const fused = field.evidence.some((e) => fusedPages.has(e.page));
+    const min = fieldThreshold(thresholds, docType, name, fused);
     if (field.confidence < min) {
       reasons.push({
         code: 'low-confidence',

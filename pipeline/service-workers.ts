@@ -23,6 +23,8 @@ import { type Service, serviceDecideDeps } from './service.ts';
 export interface WorkerOptions {
   /** Pages read at once in this process; also the OCR pool's size. */
   pageConcurrency: number;
+  /** Fuse the line recogniser's reading with Tesseract's. Default true. */
+  lineReader?: boolean;
   documentConcurrency: number;
   /** A job not heart-beaten for this long is taken over by another worker (a dead process). */
   lockMs: number;
@@ -69,7 +71,7 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
   const ocrPool = () => {
-    ocr ??= createOcrPool({ size: opts.pageConcurrency });
+    ocr ??= createOcrPool({ size: opts.pageConcurrency, lineReader: opts.lineReader ?? true });
     return ocr;
   };
   const recent = new RecentFiles(8);

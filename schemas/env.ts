@@ -70,6 +70,9 @@ export const EnvSchema = z
       'how long a claimed review task stays with its reviewer before it returns to the queue; claiming again renews it. Default 15',
     ),
     PAPERLINE_RUN_WORKERS: bool.describe('whether `paperline serve` also runs queue workers. Default true'),
+    PAPERLINE_OCR_LINE_READER: bool.describe(
+      'whether scanned pages are also read by the line recogniser (PaddleOCR) and fused with Tesseract. Default true',
+    ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .optional()
@@ -92,6 +95,8 @@ export interface ServiceConfig {
   jobAttempts: number;
   lockMs: number;
   runWorkers: boolean;
+  /** Read scans with the line recogniser too (pipeline/ocr-fusion.ts). */
+  lineReader: boolean;
   logLevel: string;
   review: {
     /** SLA hours per department; `default` also covers documents of no known type. */
@@ -163,6 +168,7 @@ export function loadServiceConfig(
     jobAttempts: e.PAPERLINE_JOB_ATTEMPTS ?? 3,
     lockMs: e.PAPERLINE_LOCK_MS ?? 60_000,
     runWorkers: yes(e.PAPERLINE_RUN_WORKERS, true),
+    lineReader: yes(e.PAPERLINE_OCR_LINE_READER, true),
     logLevel: e.LOG_LEVEL ?? 'info',
     review: Object.freeze({
       slaHours: Object.freeze({

@@ -10,6 +10,12 @@ export const TypeThresholdsSchema = z.object({
     .record(z.string(), Confidence)
     .optional()
     .describe('per-field minimum confidence, overriding fieldConfidence'),
+  fusedFields: z
+    .record(z.string(), Confidence)
+    .optional()
+    .describe(
+      'per-field minimum confidence for a field read off a page the line reader also read (pipeline/ocr-fusion.ts): its confidence comes from two engines agreeing, a scale of its own; overrides fields',
+    ),
 });
 
 /** The routing thresholds: one file, `pipeline/thresholds.json` unless `--thresholds` names another. */

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type Tesseract from 'tesseract.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLineOcr } from '../pipeline/adapters/line-ocr.ts';
 import { createOcrPool, linesFromBlocks, type OcrPool, rotationFromOsd } from '../pipeline/adapters/ocr.ts';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
@@ -172,5 +173,34 @@ describe('converting tesseract output', () => {
 
   it('maps OSD degrees to the clockwise turn that makes the page upright', () => {
     expect([0, 90, 180, 270, null].map(rotationFromOsd)).toEqual([0, 90, 180, 270, 0]);
+  });
+});
+
+describe('line reader (PaddleOCR through onnxruntime)', () => {
+  it('reads the lines of a real dot-matrix receipt, with boxes on the page and a slant', async () => {
+    const reader = createLineOcr();
+    const png = await sharp(
+      new URL('../../shared/datasets/sroie-dev/X00016469619.jpg', import.meta.url).pathname,
+    )
+      .png()
+      .toBuffer();
+    const lines = await reader.readLines(png);
+    await reader.close();
+    const texts = lines.map((l) => l.text);
+    // Tesseract reads this receipt's "60.30" as "40.31" and its address as "DEDAF".
+    expect(texts).toContain('INDAH GIFT & HOME DECO');
+    expect(texts.some((t) => t.includes('DEDAP'))).toBe(true);
+    expect(texts.some((t) => t.includes('60.30'))).toBe(true);
+    for (const l of lines) {
+      expect(l.box.x1).toBeLessThanOrEqual(440);
+      expect(l.middle!.h).toBeGreaterThan(5);
+      expect(l.confidence).toBeGreaterThan(0);
+    }
+  });
+
+  it('fails a page it cannot decode with a retryable pipeline error, not a crash', async () => {
+    const reader = createLineOcr();
+    const e = await reader.readLines(Buffer.from('not an image')).catch((x: unknown) => x);
+    expect(isPipelineError(e) && e.retryable).toBe(true);
   });
 });

@@ -28,6 +28,27 @@ describe('route', async () => {
     expect(d).toEqual({ outcome: 'posted' });
   });
 
+  it('holds a field read off a fused page to the fused threshold, others to the plain one', () => {
+    const t = {
+      default: { classConfidence: 0.5, fieldConfidence: 0.6 },
+      types: { receipt: { fields: { total: 0.8 }, fusedFields: { total: 0.9 } } },
+    };
+    const fields = receipt();
+    fields.total = { value: '12.30', confidence: 0.85, evidence: [{ page: 1, box: null, text: '12.30' }] };
+    const plain = route({ docType: 'receipt', classConfidence: 0.9, fields, validation: [], thresholds: t });
+    expect(plain.outcome).toBe('posted');
+    const fused = route({
+      docType: 'receipt',
+      classConfidence: 0.9,
+      fields,
+      validation: [],
+      thresholds: t,
+      fusedPages: new Set([1]),
+    });
+    expect(fused.outcome).toBe('review');
+    if (fused.outcome === 'review') expect(fused.reasons[0]?.message).toContain('below 0.9');
+  });
+
   it('sends unknown documents to review', () => {
     const d = route({ docType: 'unknown', classConfidence: 0.2, fields: {}, validation: [], thresholds });
     expect(d.outcome).toBe('review');

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type Tesseract from 'tesseract.js';
 import type { Line, Word } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
+import { createLineOcr, type ReaderLine } from './line-ocr.ts';
 
 export type Rotation = 0 | 90 | 180 | 270;
 
@@ -23,6 +24,8 @@ export interface OrientationResult {
 
 export interface OcrPool {
   recognize(png: Buffer): Promise<OcrResult>;
+  /** The second recogniser's lines (adapters/line-ocr.ts), when the pool has one. */
+  readLines?(png: Buffer): Promise<ReaderLine[]>;
   detectOrientation(png: Buffer): Promise<OrientationResult>;
   /** Terminates every worker; jobs still running reject. Safe to call twice. */
   close(): Promise<void>;
@@ -47,6 +50,11 @@ export interface OcrPoolOptions {
    * invoice pages read perfectly in all of them (docs/reading.md).
    */
   psm?: PageSegMode;
+  /**
+   * Also read every page with the line recogniser (PaddleOCR), whose characters are fused
+   * with Tesseract's words. Default true; false reads with Tesseract alone.
+   */
+  lineReader?: boolean;
 }
 
 export const DEFAULT_PSM: PageSegMode = '6';
@@ -293,6 +301,7 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     (w) => w.terminate().then(() => {}),
   );
 
+  const lines = options.lineReader === false ? null : createLineOcr({ timeoutMs });
   return {
     async recognize(png) {
       try {
@@ -323,8 +332,9 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
         return { rotation: 0, confidence: 0 };
       }
     },
+    ...(lines ? { readLines: (png: Buffer) => lines.readLines(png) } : {}),
     async close() {
-      await Promise.all([recognizers.close(), detectors.close()]);
+      await Promise.all([recognizers.close(), detectors.close(), lines?.close()]);
     },
   };
 }

@@ -1,0 +1,262 @@
+import type { Box } from '../schemas/common.ts';
+import type { Line, Word } from '../schemas/read.ts';
+
+/** The preprocessing step a page's `steps` record when its reading was fused. */
+export const FUSED_STEP = 'fuse-line-reader';
+
+/**
+ * Two readings of one page made into one. Tesseract (`words`) segments well: its word boxes
+ * and the spaces between words are right, its characters on thermal and dot-matrix print
+ * often are not. The second recogniser (`chars`, PaddleOCR) reads characters far better but
+ * runs words together on small print ("PAGOHRESTANDSERVICEAREA"). Each line of the second
+ * reading is aligned character by character with the Tesseract words on the same spot; the
+ * fused line takes the second reading's characters and Tesseract's word breaks.
+ *
+ * Confidence comes from agreement: a word both engines read alike is right far more often
+ * than either engine's own score says, and one they disagree on is doubtful whichever wins.
+ * Tesseract words no line of the second reading covers are kept when Tesseract was sure of
+ * them; its unsure ones there are mostly specks and logos read as letters.
+ */
+export function fuseReads(words: Line[], chars: (Line & { middle?: LineMiddle })[]): Line[] {
+  const all = words.flatMap((l) => l.words);
+  // Each Tesseract word goes to the line of the second reading whose middle runs through it;
+  // a slanted line's box also covers the ends of the lines above and below it.
+  const owner = all.map((w) => {
+    const cx = (w.box.x0 + w.box.x1) / 2;
+    const cy = (w.box.y0 + w.box.y1) / 2;
+    let best = -1;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    chars.forEach((p, i) => {
+      const mid = middleOf(p);
+      if (cx < mid.x0 - 0.5 * mid.h || cx > mid.x1 + 0.5 * mid.h) return;
+      const t = mid.x1 > mid.x0 ? (cx - mid.x0) / (mid.x1 - mid.x0) : 0.5;
+      const distance = Math.abs(cy - (mid.y0 + t * (mid.y1 - mid.y0))) / mid.h;
+      if (distance < 0.6 && w.box.y1 - w.box.y0 < 2.5 * mid.h && distance < bestDistance) {
+        best = i;
+        bestDistance = distance;
+      }
+    });
+    return best;
+  });
+  const out: Line[] = [];
+  chars.forEach((p, i) => {
+    const mine = all.filter((_, k) => owner[k] === i).sort((a, b) => a.box.x0 - b.box.x0);
+    const line = fuseLine(p, mine);
+    if (line) out.push(line);
+  });
+  for (const l of words) {
+    const left = l.words.filter((w) => owner[all.indexOf(w)] === -1 && w.confidence >= SURE_ALONE);
+    if (left.length > 0 && left.some((w) => /[\p{L}\p{N}]/u.test(w.text))) out.push(lineOf(left));
+  }
+  return out.sort((a, b) => (a.box.y0 + a.box.y1) / 2 - (b.box.y0 + b.box.y1) / 2 || a.box.x0 - b.box.x0);
+}
+
+/** A line's middle, from its left end to its right, and its height across. */
+export interface LineMiddle {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  h: number;
+}
+
+/** The middle of a line of the second reading: its own when the reader gave one, else its box's. */
+function middleOf(p: Line & { middle?: LineMiddle }): LineMiddle {
+  if (p.middle) return p.middle;
+  const y = (p.box.y0 + p.box.y1) / 2;
+  return { x0: p.box.x0, y0: y, x1: p.box.x1, y1: y, h: p.box.y1 - p.box.y0 };
+}
+
+/** A Tesseract word that no line of the second reading covers is kept at this confidence or more. */
+const SURE_ALONE = 0.7;
+/** A gap between two Tesseract words narrower than this share of their height is no word break. */
+const WORD_GAP = 0.2;
+/** A Tesseract word this sure wins a dispute: on clean print it is the line reader that slips. */
+const SURE_WORD = 0.93;
+/** A word without the marks at its ends, upper-cased: "Co." and "CO" are one reading. */
+const core = (w: string) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').toUpperCase();
+/** A digit inside a word of letters, or letters inside a number: "Ja1an", "81lo0". */
+const mixedUp = (w: string) =>
+  /\p{L}\d+\p{L}/u.test(w) ||
+  /\d\p{L}+\d/u.test(w) ||
+  // "5.335.34": thousands and decimals marked alike.
+  /\d([.,])\d{3}\1\d{1,2}(?!\d)/.test(w);
+/** A word the two engines read differently gets the second engine's confidence times this. */
+const DISPUTED = 0.75;
+
+type Op = { a: number | null; b: number | null };
+
+/**
+ * One line of the second reading with the Tesseract words on it: its characters, their word
+ * breaks. Null when the line holds no letter or digit.
+ */
+export function fuseLine(p: Line, tWords: Word[]): Line | null {
+  const a = p.text;
+  if (!/[\p{L}\p{N}]/u.test(a)) return null;
+  if (tWords.length === 0) {
+    // Only the second engine saw this line: its own word breaks, nothing to confirm it.
+    return splitLine(p, DISPUTED);
+  }
+  const b = tWords.map((w) => w.text).join(' ');
+  // Which Tesseract word each character of `b` belongs to (-1 for the spaces between), and
+  // which of those spaces are real: Tesseract also splits one large word into pieces ("PAS
+  // AR", "Wor Id") with next to no gap between them.
+  const wordAt: number[] = [];
+  const breaks = new Set<number>();
+  tWords.forEach((w, i) => {
+    if (i > 0) {
+      const prev = tWords[i - 1]!;
+      const h = Math.max(w.box.y1 - w.box.y0, prev.box.y1 - prev.box.y0);
+      if (w.box.x0 - prev.box.x1 >= WORD_GAP * h) breaks.add(wordAt.length);
+      wordAt.push(-1);
+    }
+    for (let k = 0; k < w.text.length; k++) wordAt.push(i);
+  });
+  const ops = align(a, b);
+  let text = '';
+  const from: (number | null)[] = [];
+  let current: number | null = null;
+  for (const { a: ai, b: bi } of ops) {
+    if (ai !== null) {
+      const c = a[ai]!;
+      if (bi !== null && wordAt[bi]! >= 0) current = wordAt[bi]!;
+      if (c === ' ') {
+        if (!text.endsWith(' ')) text += ' ';
+        from.push(null);
+        continue;
+      }
+      text += c;
+      from.push(current);
+    } else if (bi !== null && breaks.has(bi) && text !== '' && !text.endsWith(' ')) {
+      text += ' ';
+      from.push(null);
+    } else if (bi !== null && /[,.;:]/.test(b[bi]!) && (bi + 1 === b.length || b[bi + 1] === ' ')) {
+      // The line reader drops small punctuation at a word's end ("BALAKONG" for "BALAKONG,").
+      if (text !== '' && !text.endsWith(' ') && !/[,.;:]$/.test(text)) {
+        text += b[bi];
+        from.push(wordAt[bi]!);
+      }
+    }
+  }
+  const fused: Word[] = [];
+  let start = 0;
+  const pieces = text.split(' ');
+  for (const piece of pieces) {
+    const idx = from.slice(start, start + piece.length).filter((x): x is number => x !== null);
+    start += piece.length + 1;
+    if (!piece) continue;
+    const prev = fused.at(-1);
+    if (prev && /^[.,;:]+$/.test(piece)) {
+      // A stop or comma standing alone ("Co ." where a speck sat) belongs to the word before;
+      // an "&" is a word of its own.
+      prev.text += piece;
+      continue;
+    }
+    const src = [...new Set(idx)].map((i) => tWords[i]!);
+    const agree = src.length > 0 && core(src.map((w) => w.text).join('')) === core(piece);
+    const tc = src.length > 0 ? Math.min(...src.map((w) => w.confidence)) : 0;
+    const tText = src.map((w) => w.text).join('');
+    let text = piece;
+    let confidence: number;
+    if (agree) confidence = Math.min(0.99, 1 - (1 - p.confidence) * (1 - tc));
+    else if (src.length > 0 && mixedUp(piece) && !mixedUp(tText)) {
+      // "Ja1an", "81lo0": the line reader's slip is plain to see; Tesseract's word explains it.
+      text = tText;
+      confidence = tc;
+    } else if (src.length > 0 && tc >= SURE_WORD) {
+      text = tText;
+      confidence = tc * 0.9;
+    } else confidence = Math.min(p.confidence, 0.95) * DISPUTED;
+    const box = src.length > 0 ? union(src.map((w) => w.box)) : (prev?.box ?? p.box);
+    fused.push({ text, box, confidence: round(confidence) });
+  }
+  if (fused.length === 0) return null;
+  // In reading order as fused: a word only the line reader saw has no box of its own to sort by.
+  return lineOf(fused, false);
+}
+
+/** A line of the second reading as it stands, words cut from its box by their length. */
+function splitLine(p: Line, factor: number): Line | null {
+  const text = p.text.replace(/\s+/g, ' ').trim();
+  if (!text) return null;
+  const cw = (p.box.x1 - p.box.x0) / text.length;
+  const words = [...text.matchAll(/\S+/g)].map((m) => {
+    const x0 = p.box.x0 + m.index * cw;
+    return {
+      text: m[0],
+      box: { ...p.box, x0, x1: x0 + m[0].length * cw },
+      confidence: round(p.confidence * factor),
+    };
+  });
+  return lineOf(words);
+}
+
+function lineOf(words: Word[], sort = true): Line {
+  const sorted = sort ? [...words].sort((x, y) => x.box.x0 - y.box.x0) : words;
+  return {
+    text: sorted.map((w) => w.text).join(' '),
+    box: union(sorted.map((w) => w.box)),
+    confidence: round(sorted.reduce((s, w) => s + w.confidence, 0) / sorted.length),
+    words: sorted,
+  };
+}
+
+function union(boxes: Box[]): Box {
+  return {
+    x0: Math.min(...boxes.map((b) => b.x0)),
+    y0: Math.min(...boxes.map((b) => b.y0)),
+    x1: Math.max(...boxes.map((b) => b.x1)),
+    y1: Math.max(...boxes.map((b) => b.y1)),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Characters OCR engines swap; aligning them costs little, so the alignment follows the text. */
+const LOOKALIKE = ['O0QD', 'Il1|', 'S5', 'B8', 'Z2', 'G6'];
+function subCost(x: string, y: string): number {
+  if (x === y) return 0;
+  const X = x.toUpperCase();
+  const Y = y.toUpperCase();
+  if (X === Y) return 0.1;
+  if (x === ' ' || y === ' ') return 3;
+  return LOOKALIKE.some((g) => g.includes(X) && g.includes(Y)) ? 0.5 : 1;
+}
+
+/**
+ * Edit-distance alignment of `a` (the second reading) against `b` (Tesseract's words joined
+ * by spaces). A space of `b` costs little to skip, since the second reading leaves most of
+ * them out.
+ */
+function align(a: string, b: string): Op[] {
+  const n = a.length;
+  const m = b.length;
+  const cost = new Float64Array((n + 1) * (m + 1));
+  const at = (i: number, j: number) => i * (m + 1) + j;
+  const skipB = (j: number) => (b[j - 1] === ' ' ? 0.2 : 1);
+  for (let i = 1; i <= n; i++) cost[at(i, 0)] = i;
+  for (let j = 1; j <= m; j++) cost[at(0, j)] = cost[at(0, j - 1)]! + skipB(j);
+  for (let i = 1; i <= n; i++) {
+    for (let j = 1; j <= m; j++) {
+      cost[at(i, j)] = Math.min(
+        cost[at(i - 1, j - 1)]! + subCost(a[i - 1]!, b[j - 1]!),
+        cost[at(i - 1, j)]! + 1,
+        cost[at(i, j - 1)]! + skipB(j),
+      );
+    }
+  }
+  const ops: Op[] = [];
+  let i = n;
+  let j = m;
+  while (i > 0 || j > 0) {
+    const here = cost[at(i, j)]!;
+    if (i > 0 && j > 0 && Math.abs(here - (cost[at(i - 1, j - 1)]! + subCost(a[i - 1]!, b[j - 1]!))) < 1e-9) {
+      ops.push({ a: --i, b: --j });
+    } else if (j > 0 && Math.abs(here - (cost[at(i, j - 1)]! + skipB(j))) < 1e-9) {
+      ops.push({ a: null, b: --j });
+    } else {
+      ops.push({ a: --i, b: null });
+    }
+  }
+  return ops.reverse();
+}

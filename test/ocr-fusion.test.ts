@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { fuseLine, fuseReads } from '../pipeline/ocr-fusion.ts';
+import type { Line, Word } from '../schemas/read.ts';
+
+const word = (text: string, x0: number, confidence = 0.8, y0 = 100): Word => ({
+  text,
+  box: { x0, y0, x1: x0 + text.length * 10, y1: y0 + 20 },
+  confidence,
+});
+const tLine = (words: Word[]): Line => ({
+  text: words.map((w) => w.text).join(' '),
+  box: {
+    x0: words[0]!.box.x0,
+    y0: words[0]!.box.y0,
+    x1: words.at(-1)!.box.x1,
+    y1: words[0]!.box.y1,
+  },
+  confidence: 0.8,
+  words,
+});
+const pLine = (text: string, x0: number, x1: number, confidence = 0.95, y0 = 100): Line => ({
+  text,
+  box: { x0, y0, x1, y1: y0 + 20 },
+  confidence,
+  words: [],
+});
+
+describe('fusing Tesseract words with a line reader', () => {
+  it("takes the line reader's characters and Tesseract's word breaks", () => {
+    const t = [word('PAG0H', 0), word('REST', 60), word('AND', 110), word('SERV1CE', 150), word('AREA', 230)];
+    const fused = fuseLine(pLine('PAGOHRESTANDSERVICEAREA', 0, 270), t)!;
+    expect(fused.text).toBe('PAGOH REST AND SERVICE AREA');
+    // Words each engine read alike are surer than either engine alone; disputed ones less sure.
+    const conf = Object.fromEntries(fused.words.map((w) => [w.text, w.confidence]));
+    expect(conf.REST).toBeGreaterThan(0.95);
+    expect(conf.SERVICE).toBeLessThan(0.8);
+    expect(fused.words.find((w) => w.text === 'REST')!.box).toEqual(t[1]!.box);
+  });
+
+  it('keeps the punctuation the line reader dropped at a word end, and its own spaces', () => {
+    const t = [word('KAWASAN', 0), word('PERINDUSTRIAN', 80), word('BALAKONG,', 220)];
+    expect(fuseLine(pLine('KAWASAN PERINDUSTRIAN BALAKONG', 0, 310), t)!.text).toBe(
+      'KAWASAN PERINDUSTRIAN BALAKONG,',
+    );
+    const digits = [word('TOTAL', 0), word('6O.3O', 200)];
+    expect(fuseLine(pLine('TOTAL 60.30', 0, 250), digits)!.text).toBe('TOTAL 60.30');
+  });
+
+  it('takes no word break from a word Tesseract split with next to no gap', () => {
+    const t = [word('PAS', 0), { ...word('AR', 31), confidence: 0.6 }, word('MINI', 70)];
+    expect(fuseLine(pLine('PASAR MINI', 0, 110), t)!.text).toBe('PASAR MINI');
+  });
+
+  it('keeps a sure Tesseract word, or one that explains a visible slip of the line reader', () => {
+    // Clean print: Tesseract reads "Jalan" and "81100" at 0.95; the line reader slips.
+    const clean = [word('Jalan', 0, 0.95), word('81100', 70, 0.95), word('RM5,335.34', 140, 0.8)];
+    const fused = fuseLine(pLine('Ja1an 81lo0 RM5.335.34', 0, 240), clean)!;
+    expect(fused.text).toBe('Jalan 81100 RM5,335.34');
+    // A thermal receipt: Tesseract unsure, the line reader wins.
+    const thermal = [word('T0TAL', 0, 0.6), word('6O.3I', 70, 0.5)];
+    expect(fuseLine(pLine('TOTAL 60.31', 0, 120), thermal)!.text).toBe('TOTAL 60.31');
+  });
+
+  it('joins a lone mark to the word before it and agrees on words that differ only in end marks', () => {
+    const t = [word('Northwind', 0, 0.96), word('Co', 100, 0.96), word('.', 130, 0.7)];
+    const fused = fuseLine(pLine('Northwind Co.', 0, 140), t)!;
+    expect(fused.text).toBe('Northwind Co.');
+    expect(fused.words.at(-1)!.confidence).toBeGreaterThan(0.95);
+    const amp = [
+      word('LOT', 0, 0.92),
+      word('1851-A', 40, 0.87),
+      word('&', 110, 0.91),
+      word('1851-B,', 130, 0.83),
+    ];
+    expect(fuseLine(pLine('L0T1851-A&1851-B,', 0, 200), amp)!.words.map((w) => w.text)).toEqual([
+      'LOT',
+      '1851-A',
+      '&',
+      '1851-B,',
+    ]);
+  });
+
+  it('keeps lines only one engine saw when it is the line reader or a sure Tesseract word', () => {
+    const words = [
+      tLine([word('TOTAL', 0, 0.9), word('9.00', 200, 0.9)]),
+      // Junk from a logo only Tesseract "read", unsure; and a sure line the line reader missed.
+      tLine([word('x', 0, 0.2, 40), word('nE', 20, 0.3, 40)]),
+      tLine([word('THANK', 0, 0.92, 300), word('YOU', 70, 0.9, 300)]),
+    ];
+    const chars = [pLine('TOTAL 9.00', 0, 240), pLine('GST REG 001', 0, 120, 0.9, 200)];
+    const fused = fuseReads(words, chars);
+    expect(fused.map((l) => l.text)).toEqual(['TOTAL 9.00', 'GST REG 001', 'THANK YOU']);
+    expect(fused[1]!.confidence).toBeLessThan(0.9);
+  });
+});
