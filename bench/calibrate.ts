@@ -5,8 +5,12 @@
  * half too, so the figures are not only the ones the thresholds were fitted to.
  *   tsx bench/score-reads.ts --scores /tmp/scores.json      (or paperline eval DIR --scores FILE)
  *   tsx bench/calibrate.ts /tmp/scores.json [--type receipt] [--precision 0.99] [--write]
+ *     [--fit all] [--check other-scores.json]
  * Without `--write` it only prints. Thresholds are per field of the type; fields without truth
- * in the scores (optional ones the dataset does not label) are left as they are.
+ * in the scores (optional ones the dataset does not label) are left as they are. `--fit all`
+ * fits on every document (for a generated set checked on another one with `--check`).
+ * A threshold never goes under the file's default field confidence: a field with no wrong
+ * value in a few dozen says little, and the lowest right one seen is not a bar for the next.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -20,20 +24,27 @@ const { values, positionals } = parseArgs({
     precision: { type: 'string', default: '0.99' },
     thresholds: { type: 'string', default: DEFAULT_THRESHOLDS_PATH },
     write: { type: 'boolean', default: false },
+    fit: { type: 'string', default: 'half' },
+    check: { type: 'string' },
   },
 });
 const path = positionals[0];
 if (!path) throw new Error('usage: tsx bench/calibrate.ts SCORES.json [--type receipt] [--write]');
 
 type Point = { confidence: number; correct: boolean };
-const scores = (JSON.parse(await readFile(path, 'utf8')) as DocumentScore[])
-  .filter((s) => s.truthType === values.type && s.predictedType === values.type)
-  .sort((a, b) => a.fileName.localeCompare(b.fileName));
-const halves = {
-  calibration: scores.filter((_, i) => i % 2 === 0),
-  held: scores.filter((_, i) => i % 2 === 1),
-};
+async function loadScores(file: string): Promise<DocumentScore[]> {
+  return (JSON.parse(await readFile(file, 'utf8')) as DocumentScore[])
+    .filter((s) => s.truthType === values.type && s.predictedType === values.type)
+    .sort((a, b) => a.fileName.localeCompare(b.fileName));
+}
+const scores = await loadScores(path);
+const calibration = values.fit === 'all' ? scores : scores.filter((_, i) => i % 2 === 0);
+const halves: Record<string, DocumentScore[]> = { calibration };
+if (values.fit !== 'all') halves.held = scores.filter((_, i) => i % 2 === 1);
+if (values.check) halves.check = await loadScores(values.check);
 const target = Number(values.precision);
+const thresholdsFile = JSON.parse(await readFile(values.thresholds, 'utf8'));
+const floor: number = thresholdsFile.default.fieldConfidence;
 
 function points(docs: DocumentScore[], field: string): Point[] {
   return docs.flatMap((d) =>
@@ -52,7 +63,7 @@ function points(docs: DocumentScore[], field: string): Point[] {
 function choose(ps: Point[]): number {
   const wrongMax = Math.max(0, ...ps.filter((p) => !p.correct).map((p) => p.confidence));
   const cuts = [...new Set(ps.map((p) => p.confidence))].sort((a, b) => a - b);
-  for (const t of cuts) {
+  for (const t of [floor, ...cuts.filter((c) => c > floor)]) {
     const pass = ps.filter((p) => p.confidence >= t);
     const wrong = pass.filter((p) => !p.correct).length;
     if (pass.length > 0 && (pass.length - wrong) / pass.length >= target) return t;
@@ -70,7 +81,7 @@ function describe(ps: Point[], t: number): string {
 const fields = [...new Set(scores.flatMap((s) => s.fields.map((f) => f.name)))].sort();
 const chosen: Record<string, number> = {};
 for (const field of fields) {
-  const t = choose(points(halves.calibration, field));
+  const t = choose(points(calibration, field));
   chosen[field] = t;
   process.stdout.write(`${field.padEnd(16)} threshold ${t.toFixed(3)}\n`);
   for (const [name, docs] of [...Object.entries(halves), ['all', scores] as const]) {
@@ -79,7 +90,7 @@ for (const field of fields) {
 }
 
 if (values.write) {
-  const file = JSON.parse(await readFile(values.thresholds, 'utf8'));
+  const file = thresholdsFile;
   file.types[values.type] = file.types[values.type] ?? {};
   const forType = file.types[values.type];
   forType.fields = { ...(forType.fields ?? {}), ...chosen };

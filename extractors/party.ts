@@ -86,7 +86,9 @@ function repairSdnBhd(name: string): string {
       const upper = m === m.toUpperCase();
       return `${upper ? 'SDN' : 'Sdn'}${gap}${upper ? 'BHD' : 'Bhd'}${dot}`;
     },
-  );
+  )
+    // Its short form ends the name, where OCR reads "5/B" or "S/D".
+    .replace(/(?<=\s)[S5]\/[B8D](?=\s*(?:$|[,(]))/i, (m) => (m[0] === 's' ? 's/b' : 'S/B'));
 }
 
 /** A run of words on one row without a column gap: one line of one block. */

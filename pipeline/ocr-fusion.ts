@@ -75,10 +75,12 @@ const WORD_GAP = 0.2;
 const SURE_WORD = 0.93;
 /** A word without the marks at its ends, upper-cased: "Co." and "CO" are one reading. */
 const core = (w: string) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').toUpperCase();
-/** A digit inside a word of letters, or letters inside a number: "Ja1an", "81lo0". */
+/** A digit inside a word of letters, or letters inside a number: "Ja1an", "81lo0", "433OO". */
 const mixedUp = (w: string) =>
   /\p{L}\d+\p{L}/u.test(w) ||
   /\d\p{L}+\d/u.test(w) ||
+  // Letters shaped like digits ending a number: "433OO", "28II".
+  /\d[OoIl]+(?!\p{L})/u.test(w) ||
   // "5.335.34": thousands and decimals marked alike.
   /\d([.,])\d{3}\1\d{1,2}(?!\d)/.test(w);
 /** A word the two engines read differently gets the second engine's confidence times this. */
@@ -125,7 +127,11 @@ export function fuseLine(p: Line, tWords: Word[]): Line | null {
         from.push(null);
         continue;
       }
-      text += c;
+      // On the shrunken page a comma's tail is a pixel or two: the line reader reads it as a
+      // stop ("CHERAS. KUALA"), where Tesseract, at full size, still sees the comma. Not
+      // between digits, where a stop is a decimal point either engine may blur.
+      const between = /\d/.test(a[ai - 1] ?? '') && /\d/.test(a[ai + 1] ?? '');
+      text += c === '.' && bi !== null && b[bi] === ',' && !between ? ',' : c;
       from.push(current);
     } else if (bi !== null && breaks.has(bi) && text !== '' && !text.endsWith(' ')) {
       text += ' ';
@@ -213,7 +219,7 @@ function union(boxes: Box[]): Box {
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Characters OCR engines swap; aligning them costs little, so the alignment follows the text. */
-const LOOKALIKE = ['O0QD', 'Il1|', 'S5', 'B8', 'Z2', 'G6'];
+const LOOKALIKE = ['O0QD', 'Il1|', 'S5', 'B8', 'Z2', 'G6', '.,'];
 function subCost(x: string, y: string): number {
   if (x === y) return 0;
   const X = x.toUpperCase();

@@ -46,6 +46,13 @@ describe('fusing Tesseract words with a line reader', () => {
     expect(fuseLine(pLine('TOTAL 60.30', 0, 250), digits)!.text).toBe('TOTAL 60.30');
   });
 
+  it("takes Tesseract's comma where the line reader saw a stop, but not inside a number", () => {
+    const t = [word('CHERAS,', 0), word('KUALA', 80), word('RM60,30', 140)];
+    expect(fuseLine(pLine('CHERAS. KUALA RM60.30', 0, 210), t)!.text).toBe('CHERAS, KUALA RM60.30');
+    const glued = [word('7/4,KAWASAN', 0)];
+    expect(fuseLine(pLine('7/4.KAWASAN', 0, 110), glued)!.text).toBe('7/4,KAWASAN');
+  });
+
   it('takes no word break from a word Tesseract split with next to no gap', () => {
     const t = [word('PAS', 0), { ...word('AR', 31), confidence: 0.6 }, word('MINI', 70)];
     expect(fuseLine(pLine('PASAR MINI', 0, 110), t)!.text).toBe('PASAR MINI');
@@ -56,6 +63,8 @@ describe('fusing Tesseract words with a line reader', () => {
     const clean = [word('Jalan', 0, 0.95), word('81100', 70, 0.95), word('RM5,335.34', 140, 0.8)];
     const fused = fuseLine(pLine('Ja1an 81lo0 RM5.335.34', 0, 240), clean)!;
     expect(fused.text).toBe('Jalan 81100 RM5,335.34');
+    const postcode = [word('43300', 0, 0.85), word('SERI', 70, 0.85)];
+    expect(fuseLine(pLine('433OO SERI', 0, 110), postcode)!.text).toBe('43300 SERI');
     // A thermal receipt: Tesseract unsure, the line reader wins.
     const thermal = [word('T0TAL', 0, 0.6), word('6O.3I', 70, 0.5)];
     expect(fuseLine(pLine('TOTAL 60.31', 0, 120), thermal)!.text).toBe('TOTAL 60.31');
