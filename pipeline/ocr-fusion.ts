@@ -1,5 +1,5 @@
-import type { Box } from '../schemas/common.ts';
 import type { Line, Word } from '../schemas/read.ts';
+import { unionBox } from './layout.ts';
 
 /** The preprocessing step a page's `steps` record when its reading was fused. */
 export const FUSED_STEP = 'fuse-line-reader';
@@ -108,6 +108,8 @@ export function fuseLine(p: Line, tWords: Word[]): Line | null {
   tWords.forEach((w, i) => {
     if (i > 0) {
       const prev = tWords[i - 1]!;
+      // The taller of the two: against the line's usual height, the narrow gap a receipt prints
+      // after a comma ("Tampoi,81200") reads as a space as often as a real space does.
       const h = Math.max(w.box.y1 - w.box.y0, prev.box.y1 - prev.box.y0);
       if (w.box.x0 - prev.box.x1 >= WORD_GAP * h) breaks.add(wordAt.length);
       wordAt.push(-1);
@@ -136,8 +138,9 @@ export function fuseLine(p: Line, tWords: Word[]): Line | null {
     } else if (bi !== null && breaks.has(bi) && text !== '' && !text.endsWith(' ')) {
       text += ' ';
       from.push(null);
-    } else if (bi !== null && /[,.;:]/.test(b[bi]!) && (bi + 1 === b.length || b[bi + 1] === ' ')) {
-      // The line reader drops small punctuation at a word's end ("BALAKONG" for "BALAKONG,").
+    } else if (bi !== null && droppedMark(b, bi)) {
+      // The line reader drops small punctuation at a word's end ("BALAKONG" for "BALAKONG,")
+      // and commas inside one ("Tampoi81200" for "Tampoi,81200").
       if (text !== '' && !text.endsWith(' ') && !/[,.;:]$/.test(text)) {
         text += b[bi];
         from.push(wordAt[bi]!);
@@ -173,12 +176,19 @@ export function fuseLine(p: Line, tWords: Word[]): Line | null {
       text = tText;
       confidence = tc * 0.9;
     } else confidence = Math.min(p.confidence, 0.95) * DISPUTED;
-    const box = src.length > 0 ? union(src.map((w) => w.box)) : (prev?.box ?? p.box);
+    const box = src.length > 0 ? unionBox(src.map((w) => w.box)) : (prev?.box ?? p.box);
     fused.push({ text, box, confidence: round(confidence) });
   }
   if (fused.length === 0) return null;
   // In reading order as fused: a word only the line reader saw has no box of its own to sort by.
   return lineOf(fused, false);
+}
+
+/** A mark of Tesseract's `b` at `i` that the line reader may have dropped: not a decimal point. */
+function droppedMark(b: string, i: number): boolean {
+  if (!/[,.;:]/.test(b[i]!)) return false;
+  if (i + 1 === b.length || b[i + 1] === ' ') return true;
+  return b[i] === ',' && !(/\d/.test(b[i - 1] ?? '') && /\d/.test(b[i + 1]!));
 }
 
 /** A line of the second reading as it stands, words cut from its box by their length. */
@@ -201,18 +211,9 @@ function lineOf(words: Word[], sort = true): Line {
   const sorted = sort ? [...words].sort((x, y) => x.box.x0 - y.box.x0) : words;
   return {
     text: sorted.map((w) => w.text).join(' '),
-    box: union(sorted.map((w) => w.box)),
+    box: unionBox(sorted.map((w) => w.box)),
     confidence: round(sorted.reduce((s, w) => s + w.confidence, 0) / sorted.length),
     words: sorted,
-  };
-}
-
-function union(boxes: Box[]): Box {
-  return {
-    x0: Math.min(...boxes.map((b) => b.x0)),
-    y0: Math.min(...boxes.map((b) => b.y0)),
-    x1: Math.max(...boxes.map((b) => b.x1)),
-    y1: Math.max(...boxes.map((b) => b.y1)),
   };
 }
 

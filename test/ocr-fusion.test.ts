@@ -58,6 +58,11 @@ describe('fusing Tesseract words with a line reader', () => {
     expect(fuseLine(pLine('PASAR MINI', 0, 110), t)!.text).toBe('PASAR MINI');
   });
 
+  it('keeps a comma the line reader dropped inside a word, but adds none inside a number', () => {
+    const t = [word('Tampoi,81200', 0), word('RM1,234', 140)];
+    expect(fuseLine(pLine('Tampoi81200 RM1234', 0, 210), t)!.text).toBe('Tampoi,81200 RM1234');
+  });
+
   it('keeps a sure Tesseract word, or one that explains a visible slip of the line reader', () => {
     // Clean print: Tesseract reads "Jalan" and "81100" at 0.95; the line reader slips.
     const clean = [word('Jalan', 0, 0.95), word('81100', 70, 0.95), word('RM5,335.34', 140, 0.8)];

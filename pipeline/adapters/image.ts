@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { PreprocessInfo } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
+import { median } from '../layout.ts';
 
 export type Rotation = 0 | 90 | 180 | 270;
 
@@ -484,11 +485,6 @@ function findGlyphs(a: Analysis): Glyph[] {
     glyphs.push({ cx: (minX[r]! + maxX[r]!) / 2, cy: (minY[r]! + maxY[r]!) / 2, w, h });
   }
   return glyphs;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((p, q) => p - q);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /**
