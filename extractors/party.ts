@@ -80,15 +80,15 @@ function letterDigits(name: string): string {
  * of it is that form; the dots are kept as printed.
  */
 function repairSdnBhd(name: string): string {
-  return name.replace(
-    /\bS[DIO0][NR](\.?\s*)[BE8R]H[DO0](\.?)(?=\s|$|[,(])/gi,
-    (m, gap: string, dot: string) => {
-      const upper = m === m.toUpperCase();
-      return `${upper ? 'SDN' : 'Sdn'}${gap}${upper ? 'BHD' : 'Bhd'}${dot}`;
-    },
-  )
-    // Its short form ends the name, where OCR reads "5/B" or "S/D".
-    .replace(/(?<=\s)[S5]\/[B8D](?=\s*(?:$|[,(]))/i, (m) => (m[0] === 's' ? 's/b' : 'S/B'));
+  return (
+    name
+      .replace(/\bS[DIO0][NR](\.?\s*)[BE8R]H[DO0](\.?)(?=\s|$|[,(])/gi, (m, gap: string, dot: string) => {
+        const upper = m === m.toUpperCase();
+        return `${upper ? 'SDN' : 'Sdn'}${gap}${upper ? 'BHD' : 'Bhd'}${dot}`;
+      })
+      // Its short form ends the name, where OCR reads "5/B" or "S/D".
+      .replace(/(?<=\s)[S5]\/[B8D](?=\s*(?:$|[,(]))/i, (m) => (m[0] === 's' ? 's/b' : 'S/B'))
+  );
 }
 
 /** A run of words on one row without a column gap: one line of one block. */

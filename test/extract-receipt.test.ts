@@ -147,7 +147,9 @@ describe('receipt extractor on a till receipt', () => {
     expect(diy.merchantName?.value).toBe('MR D.I.Y. (JOHOR) SDN BHD');
     const mart = extract(readFromText(['99 SPEED MART S/B', 'LOT P.T. 2811, JALAN ANGSA', 'TOTAL | | 5.00']));
     expect(mart.merchantName?.value).toBe('99 SPEED MART S/B');
-    const misread = extract(readFromText(['99 SPEED MART 5/B', 'LOT P.T. 2811, JALAN ANGSA', 'TOTAL | | 5.00']));
+    const misread = extract(
+      readFromText(['99 SPEED MART 5/B', 'LOT P.T. 2811, JALAN ANGSA', 'TOTAL | | 5.00']),
+    );
     expect(misread.merchantName?.value).toBe('99 SPEED MART S/B');
   });
 
