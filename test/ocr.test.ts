@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type Tesseract from 'tesseract.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +196,33 @@ describe('line reader (PaddleOCR through onnxruntime)', () => {
       expect(l.box.x1).toBeLessThanOrEqual(440);
       expect(l.middle!.h).toBeGreaterThan(5);
       expect(l.confidence).toBeGreaterThan(0);
+    }
+  });
+
+  it('puts each line where the dataset says it is printed, on a page of any size', async () => {
+    // 780 x 2044: shrunk to 611 x 1600, sizes the detector would stretch to 640 x 1600.
+    const id = 'X51005268472';
+    const dir = new URL('../../shared/datasets/sroie-dev/', import.meta.url).pathname;
+    const truth = (await readFile(`${dir}ocr-lines/${id}.csv`, 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        const parts = l.split(',');
+        const [x0, y0, , , x1, y1] = parts.slice(0, 8).map(Number) as number[];
+        return { text: parts.slice(8).join(','), x: (x0! + x1!) / 2, y: (y0! + y1!) / 2, h: y1! - y0! };
+      });
+    const reader = createLineOcr();
+    const lines = await reader.readLines(await sharp(`${dir}${id}.jpg`).png().toBuffer());
+    await reader.close();
+    // Lines printed once (an item bought twice is printed twice).
+    const matched = lines.flatMap((l) => {
+      const same = truth.filter((x) => x.text === l.text);
+      return same.length === 1 ? [{ l, t: same[0]! }] : [];
+    });
+    expect(matched.length).toBeGreaterThanOrEqual(8);
+    for (const { l, t } of matched) {
+      expect(Math.abs((l.box.y0 + l.box.y1) / 2 - t.y), l.text).toBeLessThan(0.3 * t.h);
+      expect(Math.abs((l.box.x0 + l.box.x1) / 2 - t.x), l.text).toBeLessThan(t.h);
     }
   });
 

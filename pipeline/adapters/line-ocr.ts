@@ -32,6 +32,8 @@ export interface LineOcrOptions {
 type PaddleLine = { text: string; mean: number; box: number[][] };
 type PaddleOcr = { detect(image: Buffer): Promise<PaddleLine[]> };
 
+const pad32 = (n: number) => Math.ceil(n / 32) * 32 - n;
+
 export function createLineOcr(options: LineOcrOptions = {}): LineOcr {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const maxSide = options.maxSide ?? 1600;
@@ -51,13 +53,19 @@ export function createLineOcr(options: LineOcrOptions = {}): LineOcr {
         const width = meta.width ?? 0;
         const height = meta.height ?? 0;
         const f = Math.min(1, maxSide / Math.max(1, width, height));
-        const input =
-          f < 1
-            ? await sharp(png)
-                .resize(Math.max(1, Math.round(width * f)))
-                .png()
-                .toBuffer()
-            : png;
+        const w = Math.max(1, Math.round(width * f));
+        const h = Math.max(1, Math.round(height * f));
+        // The detector stretches its input to multiples of 32 px and gives boxes in that
+        // stretched space (1601 px tall read as 1632: lines 2% too low, onto the next row at
+        // the foot of a receipt). Padded with paper to those multiples, nothing is stretched.
+        const input = await sharp(png)
+          .resize(w, h, { fit: 'fill' })
+          .extend({ right: pad32(w), bottom: pad32(h), background: '#ffffff' })
+          .flatten({ background: '#ffffff' })
+          .png()
+          .toBuffer();
+        const sx = width / w;
+        const sy = height / h;
         const ocr = await load();
         const found = await Promise.race([
           ocr.detect(input),
@@ -72,13 +80,13 @@ export function createLineOcr(options: LineOcrOptions = {}): LineOcr {
           // The model reads Chinese too: full-width brackets and colons, and "·" for a speck.
           const text = l.text.normalize('NFKC').replace(/·/g, ' ').replace(/\s+/g, ' ').trim();
           if (!text) return [];
-          const xs = l.box.map((p) => p[0]! / f);
-          const ys = l.box.map((p) => p[1]! / f);
+          const xs = l.box.map((p) => p[0]! * sx);
+          const ys = l.box.map((p) => p[1]! * sy);
           const box = { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
           const confidence = Math.max(0, Math.min(1, l.mean));
           // The box is a quadrilateral, clockwise from the top left: a slanted line's middle
           // runs from the middle of its left side to the middle of its right side.
-          const [tl, tr, br, bl] = l.box.map((pt) => [pt[0]! / f, pt[1]! / f] as const);
+          const [tl, tr, br, bl] = l.box.map((pt) => [pt[0]! * sx, pt[1]! * sy] as const);
           const middle =
             tl && tr && br && bl
               ? {
