@@ -189,12 +189,16 @@ function roundedTo(
   )[0];
   if (!rounding) return null;
   const base = totals.find((c) => toCents(c.value) + toCents(rounding.value) === toCents(implied));
-  if (!base) return null;
+  // A rounding adjustment is under the smallest coin (5 sen): a total that far from what was
+  // paid, beside a rounding line whose own figure was misread, was rounded to it.
+  const near = base ? null : totals.find((c) => Math.abs(toCents(c.value) - toCents(implied)) <= 4);
+  const from = base ?? near;
+  if (!from) return null;
   return {
     value: implied,
-    words: [...base.words, ...rounding.words],
+    words: [...from.words, ...rounding.words],
     method: 'pattern',
-    certainty: 0.8 * Math.min(base.certainty, rounding.certainty),
+    certainty: (base ? 0.8 : 0.6) * Math.min(from.certainty, rounding.certainty),
     flags: ['total-from-payment', 'derived-from-rounding'],
     hit: null,
   };

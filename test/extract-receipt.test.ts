@@ -239,6 +239,18 @@ describe('receipt extractor on a till receipt', () => {
     const alone = extract(readFromText(['SHOP', 'Total RM | | 31.85', 'Cash | | 50.00', 'CHANGE | | 18.55']));
     expect(alone.total?.value).toBe('31.85');
     expect(alone.total?.flags).toContain('payment-disagrees');
+    // The rounding line misread too ("-0.02" for "-0.01"): paid is still the total rounded.
+    const misread = extract(
+      readFromText([
+        'SHOP SDN BHD',
+        'Total (RM): | | 112.46',
+        'Rounding (RM): | | -0.02',
+        'CASH: | | 120.00',
+        'Change (RM): | | 7.55',
+      ]),
+    );
+    expect(misread.total?.value).toBe('112.45');
+    expect(misread.total?.flags).toContain('derived-from-rounding');
   });
 
   it('flags a date whose order nothing decides', () => {
