@@ -423,66 +423,17 @@ interface Glyph {
 /** Connected components (4-connected) that look like characters: not specks, rules or pictures. */
 function findGlyphs(a: Analysis): Glyph[] {
   const { ink, width, height } = a;
-  const labels = new Int32Array(width * height);
-  const parent: number[] = [0];
-  const find = (x: number): number => {
-    let r = x;
-    while (parent[r] !== r) r = parent[r]!;
-    while (parent[x] !== r) {
-      const next = parent[x]!;
-      parent[x] = r;
-      x = next;
-    }
-    return r;
-  };
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      if (!ink[i]) continue;
-      const left = x > 0 ? labels[i - 1]! : 0;
-      const up = y > 0 ? labels[i - width]! : 0;
-      if (!left && !up) {
-        const id = parent.length;
-        parent.push(id);
-        labels[i] = id;
-      } else if (left && up) {
-        const rl = find(left);
-        const ru = find(up);
-        labels[i] = Math.min(rl, ru);
-        if (rl !== ru) parent[Math.max(rl, ru)] = Math.min(rl, ru);
-      } else {
-        labels[i] = left || up;
-      }
-    }
-  }
-  const n = parent.length;
-  const minY = new Int32Array(n).fill(height);
-  const maxY = new Int32Array(n).fill(-1);
-  const minX = new Int32Array(n).fill(width);
-  const maxX = new Int32Array(n).fill(-1);
-  const area = new Int32Array(n);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const l = labels[y * width + x]!;
-      if (!l) continue;
-      const r = find(l);
-      area[r]!++;
-      if (y < minY[r]!) minY[r] = y;
-      if (y > maxY[r]!) maxY[r] = y;
-      if (x < minX[r]!) minX[r] = x;
-      if (x > maxX[r]!) maxX[r] = x;
-    }
-  }
+  const { boxes } = components((i) => ink[i] !== 0, width, height, false);
   const glyphs: Glyph[] = [];
   const limit = Math.min(width, height) / 6;
-  for (let r = 1; r < n; r++) {
-    if (!area[r]) continue;
-    const h = maxY[r]! - minY[r]! + 1;
-    const w = maxX[r]! - minX[r]! + 1;
-    if (Math.max(w, h) < 3 || area[r]! < 6) continue;
+  for (let b = 0; b < boxes.length; b += 5) {
+    const [x0, y0, x1, y1, area] = [boxes[b]!, boxes[b + 1]!, boxes[b + 2]!, boxes[b + 3]!, boxes[b + 4]!];
+    const h = y1 - y0 + 1;
+    const w = x1 - x0 + 1;
+    if (Math.max(w, h) < 3 || area < 6) continue;
     if (h > limit || w > limit || w > 6 * h || h > 6 * w) continue;
-    if (area[r]! > 0.95 * w * h && w * h > 25) continue;
-    glyphs.push({ cx: (minX[r]! + maxX[r]!) / 2, cy: (minY[r]! + maxY[r]!) / 2, w, h });
+    if (area > 0.95 * w * h && w * h > 25) continue;
+    glyphs.push({ cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, w, h });
   }
   return glyphs;
 }
@@ -720,7 +671,7 @@ function removeSpeckle(g: Gray, charHeight: number): { image: Gray; removed: num
   }
   const threshold = otsuThreshold(hist, g.data.length);
   const paper = percentile(hist, g.data.length, 0.5);
-  const { labels, boxes } = components(g.data, width, height, threshold);
+  const { labels, boxes } = components((i) => g.data[i]! <= threshold, width, height, true);
   const n = boxes.length / 5;
   const speckMax = Math.max(2, Math.round(0.3 * charHeight));
   const wide = 6 * charHeight;
@@ -795,14 +746,15 @@ function removeSpeckle(g: Gray, charHeight: number): { image: Gray; removed: num
 }
 
 /**
- * 8-connected blobs of pixels at or under `threshold`. `labels` holds each pixel's blob number
- * plus one (0 for paper); `boxes` five numbers a blob: x0, y0, x1, y1, pixel count.
+ * Connected blobs of the pixels `isInk` picks, 4-connected or, with `diagonal`, 8-connected.
+ * `labels` holds each pixel's blob number plus one (0 for paper); `boxes` five numbers a blob:
+ * x0, y0, x1, y1, pixel count, in the order of each blob's first pixel.
  */
 function components(
-  data: Uint8Array,
+  isInk: (i: number) => boolean,
   width: number,
   height: number,
-  threshold: number,
+  diagonal: boolean,
 ): { labels: Int32Array; boxes: Int32Array } {
   const labels = new Int32Array(width * height);
   const parent: number[] = [0];
@@ -825,7 +777,7 @@ function components(
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      if (data[i]! > threshold) continue;
+      if (!isInk(i)) continue;
       let l = 0;
       const take = (j: number) => {
         const m = labels[j]!;
@@ -834,8 +786,8 @@ function components(
       if (x > 0) take(i - 1);
       if (y > 0) {
         take(i - width);
-        if (x > 0) take(i - width - 1);
-        if (x < width - 1) take(i - width + 1);
+        if (diagonal && x > 0) take(i - width - 1);
+        if (diagonal && x < width - 1) take(i - width + 1);
       }
       if (!l) {
         l = parent.length;
