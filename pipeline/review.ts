@@ -5,7 +5,7 @@ import type { PostedRecord, ReviewReason } from '../schemas/record.ts';
 import type { Thresholds } from '../schemas/thresholds.ts';
 import type { Database, Sql } from './adapters/db.ts';
 import { applyCorrections, type FieldChange } from './corrections.ts';
-import { pageSummaries } from './process-document.ts';
+import { fusedPages, pageSummaries } from './process-document.ts';
 import {
   addEvent,
   type DocumentRow,
@@ -204,12 +204,16 @@ export async function taskDocument(
   return { doc, read: { pages: pages.map((p) => p.read) } };
 }
 
-/** Why a document with these fields would still need a person; empty when it would post. */
+/**
+ * Why a document with these fields would still need a person; empty when it would post. The
+ * read tells which pages the line reader fused, whose fields meet the fused thresholds.
+ */
 export function reviewReasonsFor(
   docType: DocType,
   classConfidence: number | null,
   fields: DocumentRow['fields'],
   thresholds: Thresholds,
+  read: ReadResult,
 ) {
   const decision = route({
     docType,
@@ -217,6 +221,7 @@ export function reviewReasonsFor(
     fields,
     validation: validateFields(docType, fields),
     thresholds,
+    fusedPages: fusedPages(read),
   });
   return decision.outcome === 'review' ? decision.reasons : [];
 }
@@ -235,13 +240,14 @@ export async function correctFields(
   return db.transaction(async (tx) => {
     const task = await heldTask(tx, opts.taskId, opts.actor);
     if (isRefusal(task)) return { ok: false, refusal: task };
-    const doc = await getDocument(tx, task.documentId);
-    if (!doc || doc.docType === null || doc.docType === 'unknown') {
+    const loaded = await taskDocument(tx, task);
+    const { doc, read } = loaded ?? {};
+    if (!doc || !read || doc.docType === null || doc.docType === 'unknown') {
       return { ok: false, refusal: { reason: 'unknown-type' } };
     }
     const result = applyCorrections(doc.docType, doc.fields, opts.fields, opts.evidence);
     if (!result.ok) return { ok: false, refusal: { reason: 'invalid', errors: result.errors } };
-    const reasons = reviewReasonsFor(doc.docType, doc.classConfidence, result.fields, opts.thresholds);
+    const reasons = reviewReasonsFor(doc.docType, doc.classConfidence, result.fields, opts.thresholds, read);
     await tx.query('UPDATE documents SET fields = $2, reasons = $3, updated_at = now() WHERE id = $1', [
       doc.id,
       JSON.stringify(result.fields),

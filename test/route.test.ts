@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadThresholds } from '../pipeline/config.ts';
+import { FUSED_STEP } from '../pipeline/ocr-fusion.ts';
+import { reviewReasonsFor } from '../pipeline/review.ts';
 import { route } from '../pipeline/route.ts';
 import type { ExtractedFields } from '../schemas/common.ts';
+import type { PageRead } from '../schemas/read.ts';
 
 const field = (value: unknown, confidence = 0.95) => ({ value, confidence, evidence: [] });
 const receipt = (): ExtractedFields => ({
@@ -47,6 +50,21 @@ describe('route', async () => {
     });
     expect(fused.outcome).toBe('review');
     if (fused.outcome === 'review') expect(fused.reasons[0]?.message).toContain('below 0.9');
+
+    // After a reviewer's correction the same holds: the stored read says which pages were fused.
+    const page = (steps: string[]): PageRead => ({
+      number: 1,
+      source: 'ocr',
+      width: 100,
+      height: 100,
+      dpi: 300,
+      lines: [],
+      preprocess: { rotation: 0, deskewAngle: 0, scale: 1, steps },
+      ocrConfidence: 0.8,
+    });
+    expect(reviewReasonsFor('receipt', 0.9, fields, t, { pages: [page(['grayscale'])] })).toEqual([]);
+    const held = reviewReasonsFor('receipt', 0.9, fields, t, { pages: [page(['grayscale', FUSED_STEP])] });
+    expect(held.map((r) => r.code)).toEqual(['low-confidence']);
   });
 
   it('sends unknown documents to review', () => {

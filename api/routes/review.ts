@@ -293,7 +293,7 @@ export function reviewRoutes(svc: Service) {
           reroute: docType
             ? async (read) => {
                 const fields = await (await decideDeps()).extract(docType, read);
-                return { docType, fields, reasons: reviewReasonsFor(docType, 1, fields, limits) };
+                return { docType, fields, reasons: reviewReasonsFor(docType, 1, fields, limits, read) };
               }
             : undefined,
         });
