@@ -1,4 +1,5 @@
 import type { Line, Word } from '../schemas/read.ts';
+import type { LineMiddle, ReaderLine } from './adapters/line-ocr.ts';
 import { unionBox } from './layout.ts';
 
 /** The preprocessing step a page's `steps` record when its reading was fused. */
@@ -17,7 +18,7 @@ export const FUSED_STEP = 'fuse-line-reader';
  * Tesseract words no line of the second reading covers are kept when Tesseract was sure of
  * them; its unsure ones there are mostly specks and logos read as letters.
  */
-export function fuseReads(words: Line[], chars: (Line & { middle?: LineMiddle })[]): Line[] {
+export function fuseReads(words: Line[], chars: ReaderLine[]): Line[] {
   const all = words.flatMap((l) => l.words);
   // Each Tesseract word goes to the line of the second reading whose middle runs through it;
   // a slanted line's box also covers the ends of the lines above and below it.
@@ -38,30 +39,30 @@ export function fuseReads(words: Line[], chars: (Line & { middle?: LineMiddle })
     });
     return best;
   });
+  const owned: Word[][] = chars.map(() => []);
+  const orphans = new Set<Word>();
+  all.forEach((w, k) => {
+    const o = owner[k]!;
+    if (o >= 0) owned[o]!.push(w);
+    else orphans.add(w);
+  });
   const out: Line[] = [];
   chars.forEach((p, i) => {
-    const mine = all.filter((_, k) => owner[k] === i).sort((a, b) => a.box.x0 - b.box.x0);
-    const line = fuseLine(p, mine);
+    const line = fuseLine(
+      p,
+      owned[i]!.sort((a, b) => a.box.x0 - b.box.x0),
+    );
     if (line) out.push(line);
   });
   for (const l of words) {
-    const left = l.words.filter((w) => owner[all.indexOf(w)] === -1 && w.confidence >= SURE_ALONE);
+    const left = l.words.filter((w) => orphans.has(w) && w.confidence >= SURE_ALONE);
     if (left.length > 0 && left.some((w) => /[\p{L}\p{N}]/u.test(w.text))) out.push(lineOf(left));
   }
   return out.sort((a, b) => (a.box.y0 + a.box.y1) / 2 - (b.box.y0 + b.box.y1) / 2 || a.box.x0 - b.box.x0);
 }
 
-/** A line's middle, from its left end to its right, and its height across. */
-export interface LineMiddle {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  h: number;
-}
-
 /** The middle of a line of the second reading: its own when the reader gave one, else its box's. */
-function middleOf(p: Line & { middle?: LineMiddle }): LineMiddle {
+function middleOf(p: ReaderLine): LineMiddle {
   if (p.middle) return p.middle;
   const y = (p.box.y0 + p.box.y1) / 2;
   return { x0: p.box.x0, y0: y, x1: p.box.x1, y1: y, h: p.box.y1 - p.box.y0 };

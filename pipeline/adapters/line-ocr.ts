@@ -1,10 +1,18 @@
 import sharp from 'sharp';
 import type { Line } from '../../schemas/read.ts';
+import { PipelineError } from '../errors.ts';
+
+/** A line's middle, from its left end to its right, and its height across. */
+export interface LineMiddle {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  h: number;
+}
 
 /** A line as the line reader gives it: no words yet, and the middle of a slanted line. */
-export type ReaderLine = Line & { middle?: { x0: number; y0: number; x1: number; y1: number; h: number } };
-
-import { PipelineError } from '../errors.ts';
+export type ReaderLine = Line & { middle?: LineMiddle };
 
 /**
  * A second recogniser that reads whole lines: PaddleOCR's PP-OCRv4 detection and recognition
