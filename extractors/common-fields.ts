@@ -30,8 +30,9 @@ export function findDateField(doc: DocContext, opts: DateFieldOptions): Candidat
   // Unlabelled dates more than a year ahead are product codes or expiry dates, not the
   // date the document was made.
   const near = { ...doc.dates, maxYearsAhead: 1 };
-  const distinct = new Set(doc.view.rows.flatMap((r) => findDates(r.text, near).map((d) => d.value)));
-  const dated = doc.view.rows.filter((r) => findDates(r.text, near).length > 0);
+  const found = doc.view.rows.map((row) => ({ row, dates: findDates(row.text, near) }));
+  const distinct = new Set(found.flatMap((f) => f.dates.map((d) => d.value)));
+  const dated = found.filter((f) => f.dates.length > 0).map((f) => f.row);
   // Of several, the one printed with a time of day is the transaction's stamp; a till's
   // other dates (a voucher's, a member's) come without one.
   const stamped = dated.find((r) => /\b\d{1,2}:\d{2}\b/.test(r.text));

@@ -191,8 +191,7 @@ function roundedTo(
   const base = totals.find((c) => toCents(c.value) + toCents(rounding.value) === toCents(implied));
   // A rounding adjustment is under the smallest coin (5 sen): a total that far from what was
   // paid, beside a rounding line whose own figure was misread, was rounded to it.
-  const near = base ? null : totals.find((c) => Math.abs(toCents(c.value) - toCents(implied)) <= 4);
-  const from = base ?? near;
+  const from = base ?? totals.find((c) => Math.abs(toCents(c.value) - toCents(implied)) <= 4);
   if (!from) return null;
   return {
     value: implied,
