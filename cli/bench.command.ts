@@ -5,6 +5,7 @@ import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
 import { generateBatch } from '../samples/generator/batch.ts';
+import { lineReaderFromEnv } from '../schemas/env.ts';
 import { createProgress } from './progress.ts';
 import { formatTable } from './table.ts';
 
@@ -26,7 +27,10 @@ export async function benchCommand(opts: BenchOptions): Promise<void> {
     process.stderr.write(`Generating ${count} sample documents (seed ${opts.seed ?? 7})...\n`);
     const lines = await generateBatch({ out: join(dir, 'docs'), count, seed: Number(opts.seed ?? 7) });
     const concurrency = Number(opts.concurrency ?? availableParallelism());
-    const { deps, close } = await createLocalDeps({ limits: DEFAULT_INGEST_LIMITS });
+    const { deps, close } = await createLocalDeps({
+      limits: DEFAULT_INGEST_LIMITS,
+      lineReader: lineReaderFromEnv(process.env),
+    });
     const rows: (string | number)[][] = [];
     const results: Record<string, unknown> = {};
     try {

@@ -14,6 +14,7 @@ import {
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import type { DocumentOutcome } from '../pipeline/process-document.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
+import { lineReaderFromEnv } from '../schemas/env.ts';
 import { type MetadataLine, MetadataLineSchema } from '../schemas/eval.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import { writeHtmlReport } from './eval-report.ts';
@@ -67,6 +68,7 @@ export async function runEval(folder: string, opts: EvalOptions & { pageDir?: st
   const { deps, close } = await createLocalDeps({
     thresholdsPath: opts.thresholds,
     limits: DEFAULT_INGEST_LIMITS,
+    lineReader: lineReaderFromEnv(process.env),
   });
   // CER needs the raw reading, which the outcome does not carry; keep it per file as it passes.
   const reads = new Map<string, ReadResult>();

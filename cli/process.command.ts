@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
+import { lineReaderFromEnv } from '../schemas/env.ts';
 import { llmConfigFromEnv } from '../schemas/llm.ts';
 import type { RunSummary } from '../schemas/record.ts';
 import { createProgress } from './progress.ts';
@@ -23,6 +24,7 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
     thresholdsPath: opts.thresholds,
     limits: DEFAULT_INGEST_LIMITS,
     llm: llmConfigFromEnv(process.env),
+    lineReader: lineReaderFromEnv(process.env),
   });
   const progress = createProgress();
   let summary: RunSummary;

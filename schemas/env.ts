@@ -71,7 +71,7 @@ export const EnvSchema = z
     ),
     PAPERLINE_RUN_WORKERS: bool.describe('whether `paperline serve` also runs queue workers. Default true'),
     PAPERLINE_OCR_LINE_READER: bool.describe(
-      'whether scanned pages are also read by the line recogniser (PaddleOCR) and fused with Tesseract. Default true',
+      'whether scans Tesseract is unsure of are also read by the line recogniser (PaddleOCR) and the two fused; `paperline process`, `eval` and `bench` read it too. Default true',
     ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -107,6 +107,20 @@ export interface ServiceConfig {
   llm: Readonly<LlmConfig> | null;
 }
 
+const yes = (v: string | undefined, dflt: boolean) =>
+  v === undefined ? dflt : ['true', '1', 'yes'].includes(v);
+
+/**
+ * `PAPERLINE_OCR_LINE_READER` for the batch commands (`process`, `eval`, `bench`), which read
+ * no other service setting: whether scans Tesseract is unsure of are also read by the line
+ * recogniser. Throws an EnvError on a value that is not a yes or a no.
+ */
+export function lineReaderFromEnv(env: Record<string, string | undefined>): boolean {
+  const parsed = EnvSchema.shape.PAPERLINE_OCR_LINE_READER.safeParse(env.PAPERLINE_OCR_LINE_READER);
+  if (!parsed.success) throw new EnvError(['PAPERLINE_OCR_LINE_READER: expected true or false']);
+  return yes(parsed.data, true);
+}
+
 export class EnvError extends Error {
   override name = 'EnvError';
   constructor(readonly problems: string[]) {
@@ -137,8 +151,6 @@ export function loadServiceConfig(
   }
   if (problems.length) throw new EnvError(problems);
   const dataDir = resolve(e.PAPERLINE_DATA_DIR ?? './data');
-  const yes = (v: string | undefined, dflt: boolean) =>
-    v === undefined ? dflt : ['true', '1', 'yes'].includes(v);
   return Object.freeze({
     redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisPrefix: e.REDIS_PREFIX ?? 'paperline',

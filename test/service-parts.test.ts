@@ -9,7 +9,7 @@ import { migrate } from '../pipeline/migrate.ts';
 import { addEvent } from '../pipeline/repository.ts';
 import { openService } from '../pipeline/service.ts';
 import { startWorkers } from '../pipeline/service-workers.ts';
-import { EnvError, loadServiceConfig } from '../schemas/env.ts';
+import { EnvError, lineReaderFromEnv, loadServiceConfig } from '../schemas/env.ts';
 import { INBOX_DIR } from './helpers/inbox.ts';
 import { askedFieldNames, completion, promptLines, startOpenAiServer } from './helpers/openai-server.ts';
 import { freshPostgres, startS3, tempDir, testEnv, uploadForm, waitFor } from './helpers/services.ts';
@@ -40,6 +40,14 @@ describe('configuration', () => {
     ]) {
       expect(problems).toContain(key);
     }
+  });
+
+  it('reads PAPERLINE_OCR_LINE_READER for the batch commands as the service reads it', () => {
+    expect(lineReaderFromEnv({})).toBe(true);
+    expect(lineReaderFromEnv({ PAPERLINE_OCR_LINE_READER: 'false' })).toBe(false);
+    expect(loadServiceConfig({ PAPERLINE_OCR_LINE_READER: 'false' }).lineReader).toBe(false);
+    expect(lineReaderFromEnv({ PAPERLINE_OCR_LINE_READER: 'YES' })).toBe(true);
+    expect(() => lineReaderFromEnv({ PAPERLINE_OCR_LINE_READER: 'maybe' })).toThrow(EnvError);
   });
 
   it('refuses half an S3 configuration and defaults to the embedded parts', () => {

@@ -51,8 +51,9 @@ export interface OcrPoolOptions {
    */
   psm?: PageSegMode;
   /**
-   * Also read every page with the line recogniser (PaddleOCR), whose characters are fused
-   * with Tesseract's words. Default true; false reads with Tesseract alone.
+   * Offer the line recogniser (PaddleOCR) as `readLines`; pipeline/read.ts asks it on pages
+   * Tesseract is unsure of and fuses its characters with Tesseract's words. Default true;
+   * false reads with Tesseract alone.
    */
   lineReader?: boolean;
 }
