@@ -10,7 +10,7 @@ import {
   unionBox,
   wordsRight,
 } from './layout.ts';
-import { findDates } from './parse/date.ts';
+import { findDates, monthOf } from './parse/date.ts';
 import { collapse, containsPhrase, letterise, normalise } from './parse/text.ts';
 
 /** Legal-form suffixes that mark a line as a company name; the short ambiguous ones only at the end. */
@@ -70,6 +70,22 @@ function letterDigits(name: string): string {
       const digits = w.replace(/[^0158]/g, '').length;
       if (digits === 0 || letters === 0 || letters < digits || /[a-z2-467-9]/.test(w)) return w;
       return w.replace(/[0158]/g, (d) => DIGIT_LETTER[d]!);
+    })
+    .join(' ');
+}
+
+/**
+ * A digit OCR put for a letter in an upper-case word of an address: "JALAN 8ESAR", "BATANG
+ * BERJUNTA1". Addresses mix letters and digits on purpose ("U13/BG", "K3-113", "NO1", "S6"),
+ * so only a word of four or more letters with one such digit and nothing else changes.
+ */
+function addressLetters(address: string): string {
+  return address
+    .split(' ')
+    .map((w) => {
+      const m = /^([A-Z0158]+)([,.;:]?)$/.exec(w);
+      if (!m || m[1]!.replace(/[A-Z]/g, '').length !== 1 || m[1]!.replace(/\d/g, '').length < 4) return w;
+      return m[1]!.replace(/[0158]/, (d) => DIGIT_LETTER[d]!) + m[2]!;
     })
     .join(' ');
 }
@@ -146,8 +162,14 @@ function isStop(text: string): boolean {
     return true;
   if (/\b0\d{1,3}\s?-\s?\d{3,4}\s?\d{3,4}\b|\(\d{3}\)\s?\d{3}-\d{4}|\+\d{1,3}[\s-]?\d/.test(text))
     return true;
-  if (findDates(text).length > 0 || /\b\d{1,2}:\d{2}\b/.test(text)) return true;
-  if (/^[\p{L} .#]{2,20}:\s*\S/u.test(text) && !/^no\b/i.test(n)) return true;
+  // A time also when OCR glued it to the year ("14 Mar 201818:40").
+  if (findDates(text).length > 0 || /\d:[0-5]\d(?!\d)/.test(text)) return true;
+  // "MAR 2018" would pass for a postcode ("AB 1234") and start the address.
+  for (const m of text.matchAll(/(?<!\p{L})(\p{L}{3,9})\.?\s*'?(?:19|20)\d{2}(?!\d)/gu)) {
+    if (monthOf(m[1]!) !== null) return true;
+  }
+  // Also in brackets, as receipts print a branch or tax id: "(GSTID No: 000306020352)".
+  if (/^\(?[\p{L} .#]{2,20}:\s*\S/u.test(text) && !/^no\b/i.test(n)) return true;
   if (OTHER_PARTY.test(n)) return true;
   // A title under the address, as OCR prints it: "TAXINVOICE", "-INYOICE-".
   return (
@@ -300,13 +322,18 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   }
   const first = block.findIndex((s) => isAddressLike(s.text));
   if (first < 0) return null;
-  const from = first > 0 && /\d/.test(block[first - 1]!.text) ? first - 1 : first;
+  // A house number ends or starts that line; a digit inside a branch name ("NANDO'S 1 MONT
+  // KIARA" over "UNIT G-13") does not make it one.
+  const from =
+    first > 0 && /^\d+[A-Z]?\b|\b\d+[A-Z]?[,.]?$/i.test(block[first - 1]!.text.trim()) ? first - 1 : first;
   const kept = block.slice(from);
   // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
-  const value = joinAddress(
-    kept.map((s) => s.text),
-    join,
-  ).replace(LEADING_REG, '');
+  const value = addressLetters(
+    joinAddress(
+      kept.map((s) => s.text),
+      join,
+    ).replace(LEADING_REG, ''),
+  );
   return candidate(value, kept, 0.9);
 }
 

@@ -210,6 +210,43 @@ describe('receipt extractor on a till receipt', () => {
     expect(f.merchantAddress?.value).toBe('13, JLN TASIK UTAMA 8 MEDAN NIAGA DAMAI SG BESI 57000 KL');
   });
 
+  it('keeps dates, bracketed labels and branch names out of the address, and letters in its words', () => {
+    // "MAR 2018" reads like a postcode ("AB 1234") and "201818:40" hides its time from a date parser.
+    const f = extract(
+      readFromText([
+        'UNIHAKKA INTERNATIONAL SDN BHD',
+        '14 Mar 201818:40',
+        'MAR 2018',
+        '12, JALAN 8ESAR 7/4, BATANG BERJUNTA1',
+        '81200 JOHOR BAHRU, JOHOR',
+        '(GSTID No: 000306020352)',
+        'TOTAL | | 8.20',
+      ]),
+    );
+    expect(f.merchantAddress?.value).toBe('12, JALAN BESAR 7/4, BATANG BERJUNTAI 81200 JOHOR BAHRU, JOHOR');
+    // The mixed codes an address prints on purpose stay as they are.
+    const codes = extract(
+      readFromText(['SHOP SDN BHD', 'LOT B-F-11, NO1.JALAN PJU U13/BG S6', 'TAX INVOICE', 'TOTAL | | 8.20']),
+    );
+    expect(codes.merchantAddress?.value).toBe('LOT B-F-11, NO1.JALAN PJU U13/BG S6');
+    // A branch name over the address is not its first line; a house number line is.
+    const branch = extract(
+      readFromText([
+        "NANDO'S CHICKENLAND MALAYSIA SDN BHD",
+        "NANDO'S 1 MONT KIARA",
+        'UNIT G-13, GROUND FLOOR',
+        '50480 KUALA LUMPUR',
+        'TEL: 1300-88-6555',
+        'TOTAL | | 8.20',
+      ]),
+    );
+    expect(branch.merchantAddress?.value).toBe('UNIT G-13, GROUND FLOOR 50480 KUALA LUMPUR');
+    const house = extract(
+      readFromText(['HAUS GMBH', 'Hauptstraße 12', '10115 Berlin', 'Tel. 030 1234567', 'TOTAL | | 8.20']),
+    );
+    expect(house.merchantAddress?.value).toBe('Hauptstraße 12 10115 Berlin');
+  });
+
   it('of several unlabelled dates takes the one printed with a time', () => {
     const f = extract(
       readFromText([

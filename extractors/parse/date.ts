@@ -82,7 +82,8 @@ const PATTERNS: { re: RegExp; kind: 'numeric' | 'iso' | 'dmy-named' | 'mdy-named
   },
 ];
 
-function monthOf(word: string): number | null {
+/** The month a word names ("Mar", "Disember"), 1-12, or null. */
+export function monthOf(word: string): number | null {
   const w = word
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
