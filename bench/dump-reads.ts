@@ -4,9 +4,12 @@
  * (~4 s a receipt on 2 cores). Re-run it when preprocessing or OCR changes.
  *   tsx bench/dump-reads.ts [--dir ../shared/datasets/sroie-dev] [--out /tmp/sroie-reads]
  *                           [--size 2] [--only X0001,X5100] [--skip-existing]
- *                           [--psm 6] [--no-line-reader]
+ *                           [--psm 6] [--no-line-reader] [--raw]
  * `--psm` overrides the page segmentation mode, to compare modes on the same documents;
  * `--no-line-reader` reads with Tesseract alone.
+ * `--raw` also keeps what the line reader saw, page by page, in OUT/raw/ID.json: with a
+ * `--no-line-reader` dump of the same folder, bench/refuse-reads.ts replays the fusion of the
+ * two engines in seconds.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,7 +17,8 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readMetadata } from '../cli/eval.command.ts';
-import { createOcrPool, type PageSegMode } from '../pipeline/adapters/ocr.ts';
+import type { ReaderLine } from '../pipeline/adapters/line-ocr.ts';
+import { createOcrPool, type OcrPool, type PageSegMode } from '../pipeline/adapters/ocr.ts';
 import { DEFAULT_INGEST_LIMITS, ingestFile } from '../pipeline/ingest.ts';
 import { readDocument } from '../pipeline/read.ts';
 
@@ -27,12 +31,13 @@ const { values } = parseArgs({
     'skip-existing': { type: 'boolean', default: false },
     psm: { type: 'string' },
     'no-line-reader': { type: 'boolean', default: false },
+    raw: { type: 'boolean', default: false },
   },
 });
 
 const dir = resolve(values.dir);
 const out = resolve(values.out);
-await mkdir(out, { recursive: true });
+await mkdir(join(out, values.raw ? 'raw' : ''), { recursive: true });
 const only = values.only?.split(',').filter(Boolean);
 const files = (await readMetadata(dir))
   .map((m) => m.file_name)
@@ -60,8 +65,26 @@ const lane = async () => {
     try {
       const ingested = await ingestFile(join(dir, f), DEFAULT_INGEST_LIMITS);
       if (!ingested.ok) throw new Error(ingested.failure.message);
-      const read = await readDocument(ingested.file, { ocr: pool }, { limits: DEFAULT_INGEST_LIMITS });
+      const seen: ReaderLine[][] = [];
+      const ocr: OcrPool =
+        values.raw && pool.readLines
+          ? {
+              ...pool,
+              readLines: async (png) => {
+                const lines = await pool.readLines!(png);
+                seen.push(lines);
+                return lines;
+              },
+            }
+          : pool;
+      const read = await readDocument(
+        ingested.file,
+        { ocr },
+        // One page at a time with --raw, so the line reader's pages are kept in page order.
+        { limits: DEFAULT_INGEST_LIMITS, ...(values.raw ? { concurrency: 1 } : {}) },
+      );
       await writeFile(join(out, `${stem(f)}.json`), JSON.stringify({ pages: read.pages }));
+      if (values.raw) await writeFile(join(out, 'raw', `${stem(f)}.json`), JSON.stringify(seen));
       done++;
       const s = ((performance.now() - t) / 1000).toFixed(1);
       process.stderr.write(`${done + failed}/${files.length} ${f} ${s}s\n`);

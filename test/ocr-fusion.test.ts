@@ -75,6 +75,15 @@ describe('fusing Tesseract words with a line reader', () => {
     expect(fuseLine(pLine('TOTAL 60.31', 0, 120), thermal)!.text).toBe('TOTAL 60.31');
   });
 
+  it('takes a word of one kind over letters and digits the line reader mistook, and a letter it dropped', () => {
+    const t = [word('NO:', 0, 0.6), word('LOT', 40, 0.7), word('0.00', 80, 0.6), word('CASHIER', 130, 0.8)];
+    expect(fuseLine(pLine('N0: 10T O.00 CASHER', 0, 200), t)!.text).toBe('NO: LOT 0.00 CASHIER');
+    // Codes mix both on purpose, and receipts print "S" and "5" alike in them; an unsure
+    // Tesseract word does not outvote a dropped letter.
+    const codes = [word('Cl', 0, 0.9), word('56', 40, 0.9), word('TOTALS', 80, 0.5)];
+    expect(fuseLine(pLine('C1 S6 TOTAL', 0, 150), codes)!.text).toBe('C1 S6 TOTAL');
+  });
+
   it('joins a lone mark to the word before it and agrees on words that differ only in end marks', () => {
     const t = [word('Northwind', 0, 0.96), word('Co', 100, 0.96), word('.', 130, 0.7)];
     const fused = fuseLine(pLine('Northwind Co.', 0, 140), t)!;
