@@ -117,4 +117,16 @@ describe('fusing Tesseract words with a line reader', () => {
     expect(fused.map((l) => l.text)).toEqual(['TOTAL 9.00', 'GST REG 001', 'THANK YOU']);
     expect(fused[1]!.confidence).toBeLessThan(0.9);
   });
+
+  it('settles a disputed word the way both engines read it elsewhere on the page', () => {
+    const words = [
+      tLine([word('JALAN', 0, 0.8), word('SETIA', 60, 0.8)]),
+      tLine([word('BANDAR', 0, 0.8, 200), word('SETIA', 70, 0.8, 200), word('ITEM', 130, 0.8, 200)]),
+    ];
+    const chars = [pLine('JALAN SETIA', 0, 110), pLine('BANDAR GETIA U/P', 0, 170, 0.95, 200)];
+    // "ITEM" is agreed on nowhere, and "U/P" is no near reading of anything that is.
+    expect(fuseReads(words, chars).map((l) => l.text)).toEqual(['JALAN SETIA', 'BANDAR SETIA U/P']);
+    // Without the agreed "SETIA" above, the line reader's reading stands.
+    expect(fuseReads(words.slice(1), chars.slice(1)).map((l) => l.text)).toEqual(['BANDAR GETIA U/P']);
+  });
 });
