@@ -91,6 +91,30 @@ function addressLetters(address: string): string {
 }
 
 /**
+ * A business word printed letter-spaced for show, which OCR reads as letters and pieces:
+ * "ENTER P R I SE" is "ENTERPRISE". Only pieces that make up a whole business word join, and
+ * only with two single letters among them, so "C W KHOO" and "S H H MOTOR" stay.
+ */
+function joinSpacedLetters(name: string): string {
+  const tokens = name.split(' ');
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    let joined = 0;
+    for (let j = Math.min(tokens.length, i + 12); j >= i + 3 && !joined; j--) {
+      const run = tokens.slice(i, j);
+      const word = run.join('');
+      if (run.filter((t) => t.length === 1).length < 2 || !/^\p{L}+$/u.test(word)) continue;
+      if (BUSINESS_WORD.exec(word)?.[0].length === word.length) joined = j - i;
+    }
+    if (joined) {
+      out.push(tokens.slice(i, i + joined).join(''));
+      i += joined - 1;
+    } else out.push(tokens[i]!);
+  }
+  return out.join(' ');
+}
+
+/**
  * "SDN BHD" (Sendirian Berhad), the legal form of most Malaysian companies, as OCR misreads
  * it: "SON BHD", "SIN EHD", "SDR BHD", "S0N BH0". The suffix is a closed form, so a near miss
  * of it is that form; the dots are kept as printed.
@@ -275,7 +299,9 @@ export function findParty(
     under = under.slice(1);
   }
   // Table rules and specks read as "|", "_" or "~" at the ends of a scanned name line.
-  const value = letterDigits(repairSdnBhd(collapse(nameSegs.map((s) => s.text).join(' '))))
+  const value = letterDigits(repairSdnBhd(joinSpacedLetters(collapse(nameSegs.map((s) => s.text).join(' ')))))
+    .replace(/\(\s+/g, '(')
+    .replace(/\s+\)/g, ')')
     .replace(TRAILING_REG, '')
     .replace(BARE_REG_AFTER_SUFFIX, '$1')
     .replace(/^[|_~:;\s]+|[|_~:;\s]+$/g, '');

@@ -153,6 +153,21 @@ describe('receipt extractor on a till receipt', () => {
     expect(misread.merchantName?.value).toBe('99 SPEED MART S/B');
   });
 
+  it('joins a letter-spaced business word and the spaces OCR put inside brackets, and keeps initials', () => {
+    const spaced = extract(
+      readFromText(['FY EAGLE ENTER P R I SE', 'NO 7, JALAN PBS 14/11', 'TOTAL | | 5.00']),
+    );
+    expect(spaced.merchantName?.value).toBe('FY EAGLE ENTERPRISE');
+    const bracket = extract(
+      readFromText(['S.H.H. MOTOR ( SUNGAI RENGIT ) SDN. BHD.', 'LOT 1, JALAN RENGIT', 'TOTAL | | 5.00']),
+    );
+    expect(bracket.merchantName?.value).toBe('S.H.H. MOTOR (SUNGAI RENGIT) SDN. BHD.');
+    const initials = extract(
+      readFromText(['C W KHOO HARDWARE SDN BHD', 'NO.50, JALAN PBS 14/11', 'TOTAL | | 5.00']),
+    );
+    expect(initials.merchantName?.value).toBe('C W KHOO HARDWARE SDN BHD');
+  });
+
   it('does not join a name to junk read off a logo above it, nor keep a bare registration number', () => {
     const read = readFromText(
       [
