@@ -1,6 +1,6 @@
+import { editDistance } from '../extractors/parse/text.ts';
 import type { Line, Word } from '../schemas/read.ts';
 import type { LineMiddle, ReaderLine } from './adapters/line-ocr.ts';
-import { editDistance } from '../extractors/parse/text.ts';
 import { unionBox } from './layout.ts';
 
 /** The preprocessing step a page's `steps` record when its reading was fused. */
