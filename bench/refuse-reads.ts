@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ReaderLine } from '../pipeline/adapters/line-ocr.ts';
 import { mergeIntoRows } from '../pipeline/layout.ts';
-import { FUSED_STEP, fuseReads } from '../pipeline/ocr-fusion.ts';
+import { FUSED_STEP } from '../pipeline/ocr-fusion.ts';
+import { fusedResult } from '../pipeline/read.ts';
 import type { PageRead } from '../schemas/read.ts';
 
 const { values } = parseArgs({
@@ -38,12 +39,9 @@ for (const f of ids) {
   let next = 0;
   const pages = live.pages.map((page, i) => {
     if (!page.preprocess?.steps.includes(FUSED_STEP)) return page;
-    const words = tess.pages[i]?.lines ?? [];
-    const lines = fuseReads(words, seen[next++] ?? []);
+    const result = fusedResult(tess.pages[i]?.lines ?? [], seen[next++] ?? []);
     fused++;
-    const all = lines.flatMap((l) => l.words);
-    const confidence = all.reduce((a, w) => a + w.confidence, 0) / Math.max(1, all.length);
-    return { ...page, lines: mergeIntoRows(lines), ocrConfidence: confidence };
+    return { ...page, lines: mergeIntoRows(result.lines), ocrConfidence: result.confidence };
   });
   await writeFile(join(out, f), JSON.stringify({ pages }));
 }

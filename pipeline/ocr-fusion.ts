@@ -152,9 +152,13 @@ function lookalikeSlip(piece: string, tText: string): boolean {
 function droppedLetter(piece: string, tText: string, tc: number): boolean {
   const p = core(piece);
   const t = core(tText);
-  if (tc < DROPPED_LETTER_TRUST || t.length !== p.length + 1 || !/^\p{Lu}+$/u.test(t)) return false;
-  for (let i = 0; i < t.length; i++) if (t.slice(0, i) + t.slice(i + 1) === p) return true;
-  return false;
+  // One longer by one and one edit apart: the same word with one letter more.
+  return (
+    tc >= DROPPED_LETTER_TRUST &&
+    t.length === p.length + 1 &&
+    /^\p{Lu}+$/u.test(t) &&
+    editDistance(p, t, 1) === 1
+  );
 }
 /**
  * Whether the line reader's word is Tesseract's with a stop or comma between two digits that

@@ -8,6 +8,7 @@ import {
   preprocess,
   turnHalf,
 } from './adapters/image.ts';
+import type { ReaderLine } from './adapters/line-ocr.ts';
 import type { OcrPool, OcrResult } from './adapters/ocr.ts';
 import { hasUsableTextLayer, openPdf, type PdfDocument } from './adapters/pdf.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
@@ -256,12 +257,16 @@ export async function ocrImage(
   // A page Tesseract reads with confidence is read right (clean print, a text-heavy scan);
   // the line reader is asked where it is unsure: thermal rolls, dot matrix, faded and noisy scans.
   if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW) return { pre, result: words };
-  const lines = fuseReads(words.lines, await ocr.readLines(pre.png));
-  const all = lines.flatMap((l) => l.words);
   return {
     pre: { ...pre, info: { ...pre.info, steps: [...pre.info.steps, FUSED_STEP] } },
-    result: { lines, confidence: meanConfidence(all) },
+    result: fusedResult(words.lines, await ocr.readLines(pre.png)),
   };
+}
+
+/** Tesseract's words and the line reader's lines of one page, fused into one reading. */
+export function fusedResult(words: Line[], readerLines: ReaderLine[]): OcrResult {
+  const lines = fuseReads(words, readerLines);
+  return { lines, confidence: meanConfidence(lines.flatMap((l) => l.words)) };
 }
 
 /**
