@@ -9,6 +9,7 @@ import { isPipelineError } from '../pipeline/errors.ts';
 import { readMissedText, rereadWeakWords } from '../pipeline/read.ts';
 import type { Word } from '../schemas/read.ts';
 import { INVOICE_LINES, makeTextPdf } from './helpers/documents.ts';
+import { SROIE_DIR } from './helpers/sroie.ts';
 
 describe('OCR pool', () => {
   let pool: OcrPool;
@@ -181,12 +182,7 @@ describe('line reader (PaddleOCR through onnxruntime)', () => {
   it('reads the lines of a real dot-matrix receipt, with boxes on the page and a slant', async () => {
     const reader = createLineOcr();
     // Enlarged twice, as preprocessing enlarges a receipt this small (439 px wide).
-    const png = await sharp(
-      new URL('../../shared/datasets/sroie-dev/X00016469619.jpg', import.meta.url).pathname,
-    )
-      .resize(878)
-      .png()
-      .toBuffer();
+    const png = await sharp(`${SROIE_DIR}X00016469619.jpg`).resize(878).png().toBuffer();
     const lines = await reader.readLines(png);
     await reader.close();
     const texts = lines.map((l) => l.text);
@@ -204,8 +200,7 @@ describe('line reader (PaddleOCR through onnxruntime)', () => {
   it('puts each line where the dataset says it is printed, on a page of any size', async () => {
     // 780 x 2044: shrunk to 611 x 1600, sizes the detector would stretch to 640 x 1600.
     const id = 'X51005268472';
-    const dir = new URL('../../shared/datasets/sroie-dev/', import.meta.url).pathname;
-    const truth = (await readFile(`${dir}ocr-lines/${id}.csv`, 'utf8'))
+    const truth = (await readFile(`${SROIE_DIR}ocr-lines/${id}.csv`, 'utf8'))
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => {
@@ -214,7 +209,7 @@ describe('line reader (PaddleOCR through onnxruntime)', () => {
         return { text: parts.slice(8).join(','), x: (x0! + x1!) / 2, y: (y0! + y1!) / 2, h: y1! - y0! };
       });
     const reader = createLineOcr();
-    const lines = await reader.readLines(await sharp(`${dir}${id}.jpg`).png().toBuffer());
+    const lines = await reader.readLines(await sharp(`${SROIE_DIR}${id}.jpg`).png().toBuffer());
     await reader.close();
     // Lines printed once (an item bought twice is printed twice).
     const matched = lines.flatMap((l) => {

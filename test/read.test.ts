@@ -17,8 +17,7 @@ import {
   makeTextPdf,
   makeTiff,
 } from './helpers/documents.ts';
-
-const SROIE = join(import.meta.dirname, '../../shared/datasets/sroie-dev');
+import { SROIE_DIR } from './helpers/sroie.ts';
 
 function asFile(bytes: Uint8Array, fileName: string, format: DocumentFormat): IngestedFile {
   return {
@@ -127,9 +126,9 @@ describe('readDocument on images', () => {
   });
 
   it('reads a real scanned receipt (SROIE X00016469612): its printed lines come out near their places', async () => {
-    const outcome = await ingestFile(join(SROIE, 'X00016469612.jpg'), {});
+    const outcome = await ingestFile(join(SROIE_DIR, 'X00016469612.jpg'), {});
     if (!outcome.ok) throw new Error(outcome.failure.message);
-    const transcript = (await readFile(join(SROIE, 'ocr-lines/X00016469612.csv'), 'utf8'))
+    const transcript = (await readFile(join(SROIE_DIR, 'ocr-lines/X00016469612.csv'), 'utf8'))
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => {

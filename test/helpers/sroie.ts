@@ -1,9 +1,23 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Line, ReadResult, Word } from '../../schemas/read.ts';
 
-/** Where the 100 real SROIE receipts live (see its SOURCE.md). */
-export const SROIE_DIR = new URL('../../../shared/datasets/sroie-dev/', import.meta.url).pathname;
+/**
+ * Where the 100 real SROIE receipts live (see its SOURCE.md): `PAPERLINE_SROIE_DIR` when set,
+ * else `../shared/datasets/sroie-dev` beside the checkout, else the workplace's
+ * `/work/shared/datasets/sroie-dev`, so a clone anywhere on the machine (CI's clean clone in a
+ * temporary folder) finds it. Ends in "/".
+ */
+export const SROIE_DIR = (() => {
+  const candidates = [
+    process.env.PAPERLINE_SROIE_DIR,
+    fileURLToPath(new URL('../../../shared/datasets/sroie-dev/', import.meta.url)),
+    '/work/shared/datasets/sroie-dev/',
+  ].filter((d): d is string => Boolean(d));
+  const found = candidates.find((d) => existsSync(join(d, 'metadata.jsonl'))) ?? candidates[0]!;
+  return found.endsWith('/') ? found : `${found}/`;
+})();
 
 /**
  * Turns a SROIE line transcript (`x1,y1,…,x4,y4,text` per line, text may hold commas) into
