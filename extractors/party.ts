@@ -90,6 +90,28 @@ function addressLetters(address: string): string {
     .join(' ');
 }
 
+/** Address words that are shortened with a stop ("NO.", "JLN.", "St."), which keeps its stop. */
+const ABBREVIATION =
+  /^(no|nos|jln|jl|tmn|lrg|kg|kpg|bt|sg|st|rd|ave|blk|bldg|flr|lvl|mt|ft|apt|dr|ln|blvd|hwy|sq|pl|ct|opp|off)$/i;
+
+/**
+ * A stop OCR read for a comma between two parts of an address: "54. JALAN SS23/11", "TAMAN
+ * SEA. 47400". Addresses separate their parts with commas and keep stops for abbreviations
+ * (labels of SROIE: 289 commas between parts against 6 such stops), and thermal print makes
+ * the two marks hard to tell apart. A stop after a single letter ("P.T.") or an abbreviation
+ * stays, as does the last one.
+ */
+function stopsToCommas(address: string): string {
+  return address.replace(/(^|\s)(\S*?[\p{L}\d])\.(?=\s[\p{L}\d])/gu, (all, lead: string, word: string) => {
+    const last = word
+      .split('.')
+      .at(-1)!
+      .replace(/^[^\p{L}\d]+/u, '');
+    if (/^\p{L}?$/u.test(last) || ABBREVIATION.test(last)) return all;
+    return `${lead}${word},`;
+  });
+}
+
 /**
  * A business word printed letter-spaced for show, which OCR reads as letters and pieces:
  * "ENTER P R I SE" is "ENTERPRISE". Only pieces that make up a whole business word join, and
@@ -354,11 +376,13 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
     first > 0 && /^\d+[A-Z]?\b|\b\d+[A-Z]?[,.]?$/i.test(block[first - 1]!.text.trim()) ? first - 1 : first;
   const kept = block.slice(from);
   // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
-  const value = addressLetters(
-    joinAddress(
-      kept.map((s) => s.text),
-      join,
-    ).replace(LEADING_REG, ''),
+  const value = stopsToCommas(
+    addressLetters(
+      joinAddress(
+        kept.map((s) => s.text),
+        join,
+      ).replace(LEADING_REG, ''),
+    ),
   );
   return candidate(value, kept, 0.9);
 }

@@ -262,6 +262,21 @@ describe('receipt extractor on a till receipt', () => {
     expect(house.merchantAddress?.value).toBe('Hauptstraße 12 10115 Berlin');
   });
 
+  it('reads a stop between two parts of an address as the comma it stands for, and keeps abbreviations', () => {
+    const f = extract(
+      readFromText([
+        'SEA PARK SDN BHD',
+        'NO.42. JALAN SS23/11 TAMAN SEA. 47400',
+        'LOT P.T. 2811, JLN. ANGSA PETALING JAYA.',
+        'TEL: 03-7805 1234',
+        'TOTAL | | 8.20',
+      ]),
+    );
+    expect(f.merchantAddress?.value).toBe(
+      'NO.42, JALAN SS23/11 TAMAN SEA, 47400 LOT P.T. 2811, JLN. ANGSA PETALING JAYA.',
+    );
+  });
+
   it('of several unlabelled dates takes the one printed with a time', () => {
     const f = extract(
       readFromText([
