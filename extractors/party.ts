@@ -10,6 +10,7 @@ import {
   unionBox,
   wordsRight,
 } from './layout.ts';
+import { mendAddressWords } from './parse/address-words.ts';
 import { findDates, monthOf } from './parse/date.ts';
 import { collapse, containsPhrase, letterise, normalise } from './parse/text.ts';
 
@@ -376,14 +377,13 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
     first > 0 && /^\d+[A-Z]?\b|\b\d+[A-Z]?[,.]?$/i.test(block[first - 1]!.text.trim()) ? first - 1 : first;
   const kept = block.slice(from);
   // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
-  const value = stopsToCommas(
-    addressLetters(
-      joinAddress(
-        kept.map((s) => s.text),
-        join,
-      ).replace(LEADING_REG, ''),
-    ),
-  );
+  // Words OCR read below 0.9 are wrong one time in five or more (docs/reading.md).
+  const unsure = new Set(kept.flatMap((s) => s.words.filter((w) => w.confidence < 0.9).map((w) => w.text)));
+  const joined = joinAddress(
+    kept.map((s) => s.text),
+    join,
+  ).replace(LEADING_REG, '');
+  const value = stopsToCommas(mendAddressWords(addressLetters(joined), (t) => unsure.has(t)));
   return candidate(value, kept, 0.9);
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mendAddressWords } from '../extractors/parse/address-words.ts';
 import { findAmounts, fromCents, parseAmount, toCents } from '../extractors/parse/amount.ts';
 import { currencyFromToken, detectCurrency, ISO_4217 } from '../extractors/parse/currency.ts';
 import { decideDateOrder, findDates, parseDate } from '../extractors/parse/date.ts';
@@ -338,5 +339,38 @@ describe('numbers OCR split at the decimal point', () => {
 
   it('does not join a count and a price', () => {
     expect(findAmounts('2 .50 each').map((a) => a.value)).not.toContain('2.50');
+  });
+});
+
+describe('mendAddressWords', () => {
+  it('splits words OCR glued and joins words it split', () => {
+    expect(mendAddressWords('12, JalanTampoi 7/4, K awasan Perindustrian')).toBe(
+      '12, Jalan Tampoi 7/4, Kawasan Perindustrian',
+    );
+    expect(mendAddressWords('81200 JOHORBAHRU, JOHOR MAL AYSIA')).toBe('81200 JOHOR BAHRU, JOHOR MALAYSIA');
+    // A capital inside a name is not a glued word, nor are two words a town is written in.
+    expect(mendAddressWords('12 MacDonald Street, George Town')).toBe('12 MacDonald Street, George Town');
+    // "Block B No1" is not a split word: the letter stands before a capital.
+    expect(mendAddressWords('Block B No1.Jalan PJU 9/1')).toBe('Block B No1.Jalan PJU 9/1');
+  });
+
+  it('mends one letter in a long address word, in its case, and keeps its mark', () => {
+    expect(mendAddressWords('KAWASAN PERINDUSIRIAN BALAKONG, SCLANGOR.')).toBe(
+      'KAWASAN PERINDUSTRIAN BALAKONG, SELANGOR.',
+    );
+    expect(mendAddressWords('Kawasan Perindustian Tampoi')).toBe('Kawasan Perindustrian Tampoi');
+  });
+
+  it('mends a short word only when OCR was unsure of it, and never a real name near an address word', () => {
+    expect(mendAddressWords('JALAN ANGSA, TANAN BERKELEY')).toBe('JALAN ANGSA, TANAN BERKELEY');
+    expect(mendAddressWords('JALAN ANGSA, TANAN BERKELEY', (t) => t === 'TANAN')).toBe(
+      'JALAN ANGSA, TAMAN BERKELEY',
+    );
+    // "PERMAS" is one letter from "PERMAI": read surely, it stays.
+    expect(mendAddressWords('JALAN PERMAS 9/5 BANDAR BARU PERMAS JAYA')).toBe(
+      'JALAN PERMAS 9/5 BANDAR BARU PERMAS JAYA',
+    );
+    // Codes and numbers stay, however unsure.
+    expect(mendAddressWords('LOT B-F-11, U13/BG S6', () => true)).toBe('LOT B-F-11, U13/BG S6');
   });
 });
