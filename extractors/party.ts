@@ -182,7 +182,11 @@ export function columnUnder(view: DocView, top: { row: Row; box: Box }, maxRows 
   const mid = (b: Box) => (b.x0 + b.x1) / 2;
   for (let r = top.row.index + 1; r < view.rows.length && out.length < maxRows; r++) {
     const row = view.rows[r]!;
-    if (row.page !== top.row.page || row.box.y0 - bottom > 2.2 * Math.max(h, row.height)) break;
+    // A speck the scanner left beside the block is not a row of it, nor the end of it.
+    if (row.height < 0.25 * h) continue;
+    // A name is often set apart from the lines under it by more than a blank line.
+    const gap = out.length === 0 ? 3 : 2.2;
+    if (row.page !== top.row.page || row.box.y0 - bottom > gap * Math.max(h, row.height)) break;
     const seg = segmentsOf(row).find((s) => {
       const overlap = Math.min(s.box.x1, top.box.x1) - Math.max(s.box.x0, top.box.x0);
       return (
@@ -216,7 +220,8 @@ function isStop(text: string): boolean {
     if (monthOf(m[1]!) !== null) return true;
   }
   // Also in brackets, as receipts print a branch or tax id: "(GSTID No: 000306020352)".
-  if (/^\(?[\p{L} .#]{2,20}:\s*\S/u.test(text) && !/^no\b/i.test(n)) return true;
+  // A label alone ("Company ro:") has its value in a column of its own beside it.
+  if (/^\(?[\p{L} .#]{2,20}:(\s*\S|\s*$)/u.test(text) && !/^no\b/i.test(n)) return true;
   if (OTHER_PARTY.test(n)) return true;
   // A title under the address, as OCR prints it: "TAXINVOICE", "-INYOICE-".
   return (

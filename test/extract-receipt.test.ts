@@ -262,6 +262,63 @@ describe('receipt extractor on a till receipt', () => {
     expect(house.merchantAddress?.value).toBe('Hauptstraße 12 10115 Berlin');
   });
 
+  it('finds the address under a name set far apart, past a speck and past bare labels', () => {
+    // The name printed large and apart from its block: more than a blank line above the next.
+    const apart = readFromText(
+      [
+        'WARAKUYA PERMAS CITY SDN BHD',
+        'Reg No: 1203194-W',
+        'JALAN PERMAS UTARA 1',
+        'PERMAS JAYA 81750 MASAI',
+        'Tel: 0111-658 0000',
+        'TOTAL | | 8.20',
+      ],
+      { confidence: 0.9 },
+    );
+    for (const line of apart.pages[0]!.lines.slice(1)) {
+      for (const b of [line.box, ...line.words.map((w) => w.box)]) {
+        b.y0 += 45;
+        b.y1 += 45;
+      }
+    }
+    expect(extract(apart).merchantAddress?.value).toBe('JALAN PERMAS UTARA 1 PERMAS JAYA 81750 MASAI');
+    // A speck two pixels high at the page's edge, between the name and the address.
+    const speck = readFromText(
+      [
+        'PAGOH REST AND SERVICE AREA',
+        'LOT R1, JALAN PAGOH,',
+        '84600 PAGOH, JOHOR',
+        'Tel: 1800 88 1231',
+        'TOTAL | | 8.20',
+      ],
+      {
+        confidence: 0.9,
+      },
+    );
+    const box = { x0: 5, y0: 76, x1: 8, y1: 78 };
+    speck.pages[0]!.lines.splice(1, 0, {
+      text: '3',
+      box,
+      confidence: 0.3,
+      words: [{ text: '3', box, confidence: 0.3 }],
+    });
+    expect(extract(speck).merchantAddress?.value).toBe('LOT R1, JALAN PAGOH, 84600 PAGOH, JOHOR');
+    // Labels whose values OCR read as a column of their own: "Company ro:" reads as no label.
+    const labels = extract(
+      readFromText([
+        'TIMELESS KITCHENETTE SDN BHD',
+        'Company ro: | 1174703-K',
+        'GST Reg no: | 0000 6771 0976',
+        'Lot 50, Floor T2, Sky Avenue Genting Highlands',
+        'Pahang, 69000 Pahang Malaysia',
+        'TOTAL | | 8.20',
+      ]),
+    );
+    expect(labels.merchantAddress?.value).toBe(
+      'Lot 50, Floor T2, Sky Avenue Genting Highlands Pahang, 69000 Pahang Malaysia',
+    );
+  });
+
   it('reads a stop between two parts of an address as the comma it stands for, and keeps abbreviations', () => {
     const f = extract(
       readFromText([
