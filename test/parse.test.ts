@@ -359,6 +359,10 @@ describe('mendAddressWords', () => {
       'KAWASAN PERINDUSTRIAN BALAKONG, SELANGOR.',
     );
     expect(mendAddressWords('Kawasan Perindustian Tampoi')).toBe('Kawasan Perindustrian Tampoi');
+    // The second word of a two-word place, however sure OCR was of its misreading.
+    expect(mendAddressWords('57100 KUALA LUNPUR. 81200 Johor Bahnu, Johor')).toBe(
+      '57100 KUALA LUMPUR. 81200 Johor Bahru, Johor',
+    );
   });
 
   it('mends a short word only when OCR was unsure of it, and never a real name near an address word', () => {

@@ -28,6 +28,16 @@ ground lane drive court square highway mall
 
 export const ADDRESS_WORDS: ReadonlySet<string> = new Set(WORDS.split(/\s+/).filter(Boolean));
 
+/** Places written in two words: after the first, a word a letter from the second is that word. */
+const PHRASES = `
+kuala lumpur|johor bahru|shah alam|petaling jaya|darul ehsan|darul takzim|negeri sembilan|pulau pinang
+seri kembangan|pasir gudang|batu pahat|kota kinabalu|kota bharu|alor setar|sungai petani
+wilayah persekutuan|kuala terengganu|genting highlands|bandar baru
+`
+  .trim()
+  .split(/[|\n]/)
+  .map((p) => p.split(' ') as [string, string]);
+
 const known = (w: string) => ADDRESS_WORDS.has(w.toLowerCase());
 
 /** The lexicon word one edit from `word`, when there is exactly one; null otherwise. */
@@ -55,7 +65,9 @@ function inCaseOf(word: string, like: string): string {
  * that one address word, and only one, is a letter away from ("Perindusirian"). Place names
  * are dense, and a real one is often a letter from another ("PERMAS" and "PERMAI", "SEGAR"
  * and "SETAR"), so a word of five or six letters is mended only when OCR was `unsure` of it
- * ("TANAN"); from seven letters up, one edit is what the keyword matcher allows too.
+ * ("TANAN"); from seven letters up, one edit is what the keyword matcher allows too. After
+ * the first word of a two-word place, a word a letter from its second is that word ("KUALA
+ * LUNPUR", "Johor Bahnu"), however sure OCR was.
  * Numbers, codes and words with marks inside stay as printed.
  */
 export function mendAddressWords(address: string, unsure: (token: string) => boolean = () => false): string {
@@ -84,7 +96,11 @@ export function mendAddressWords(address: string, unsure: (token: string) => boo
       i++;
       continue;
     }
-    out.push(mendWord(word, unsure(tok)) + mark);
+    const before = out.at(-1)?.toLowerCase();
+    const second = PHRASES.find(
+      ([a, b]) => a === before && editDistance(word.toLowerCase(), b, 1) === 1,
+    )?.[1];
+    out.push((second && word.length >= 4 ? inCaseOf(second, word) : mendWord(word, unsure(tok))) + mark);
   }
   return out.join(' ');
 }
