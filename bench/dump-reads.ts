@@ -4,12 +4,14 @@
  * (~4 s a receipt on 2 cores). Re-run it when preprocessing or OCR changes.
  *   tsx bench/dump-reads.ts [--dir ../shared/datasets/sroie-dev] [--out /tmp/sroie-reads]
  *                           [--size 2] [--only X0001,X5100] [--skip-existing]
- *                           [--psm 6] [--no-line-reader] [--raw]
+ *                           [--psm 6] [--no-line-reader] [--raw] [--images]
  * `--psm` overrides the page segmentation mode, to compare modes on the same documents;
  * `--no-line-reader` reads with Tesseract alone.
  * `--raw` also keeps what the line reader saw, page by page, in OUT/raw/ID.json: with a
  * `--no-line-reader` dump of the same folder, bench/refuse-reads.ts replays the fusion of the
  * two engines in seconds.
+ * `--images` also keeps each page as OCR saw it (preprocessed), in OUT/img/ID-N.png, the
+ * pixels its boxes refer to, to measure what the boxes alone cannot tell.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -32,12 +34,14 @@ const { values } = parseArgs({
     psm: { type: 'string' },
     'no-line-reader': { type: 'boolean', default: false },
     raw: { type: 'boolean', default: false },
+    images: { type: 'boolean', default: false },
   },
 });
 
 const dir = resolve(values.dir);
 const out = resolve(values.out);
 await mkdir(join(out, values.raw ? 'raw' : ''), { recursive: true });
+if (values.images) await mkdir(join(out, 'img'), { recursive: true });
 const only = values.only?.split(',').filter(Boolean);
 const files = (await readMetadata(dir))
   .map((m) => m.file_name)
@@ -85,6 +89,10 @@ const lane = async () => {
       );
       await writeFile(join(out, `${stem(f)}.json`), JSON.stringify({ pages: read.pages }));
       if (values.raw) await writeFile(join(out, 'raw', `${stem(f)}.json`), JSON.stringify(seen));
+      if (values.images) {
+        for (const [i, png] of read.pageImages.entries())
+          await writeFile(join(out, 'img', `${stem(f)}-${i + 1}.png`), png);
+      }
       done++;
       const s = ((performance.now() - t) / 1000).toFixed(1);
       process.stderr.write(`${done + failed}/${files.length} ${f} ${s}s\n`);

@@ -103,7 +103,9 @@ const ABBREVIATION =
  * stays, as does the last one.
  */
 function stopsToCommas(address: string): string {
-  return address.replace(/(^|\s)(\S*?[\p{L}\d])\.(?=\s[\p{L}\d])/gu, (all, lead: string, word: string) => {
+  // OCR's "SELATAN., 84600" and "NO.50 , JALAN": one comma, after its word.
+  const marks = address.replace(/\.,/g, ',').replace(/ ,(?=\s|$)/g, ',');
+  return marks.replace(/(^|\s)(\S*?[\p{L}\d])\.(?=\s[\p{L}\d])/gu, (all, lead: string, word: string) => {
     const last = word
       .split('.')
       .at(-1)!

@@ -325,12 +325,13 @@ describe('receipt extractor on a till receipt', () => {
         'SEA PARK SDN BHD',
         'NO.42. JALAN SS23/11 TAMAN SEA. 47400',
         'LOT P.T. 2811, JLN. ANGSA PETALING JAYA.',
+        'LEBUHRAYA UTARA SELATAN., 84600 , PAGOH',
         'TEL: 03-7805 1234',
         'TOTAL | | 8.20',
       ]),
     );
     expect(f.merchantAddress?.value).toBe(
-      'NO.42, JALAN SS23/11 TAMAN SEA, 47400 LOT P.T. 2811, JLN. ANGSA PETALING JAYA.',
+      'NO.42, JALAN SS23/11 TAMAN SEA, 47400 LOT P.T. 2811, JLN. ANGSA PETALING JAYA, LEBUHRAYA UTARA SELATAN, 84600, PAGOH',
     );
   });
 

@@ -348,6 +348,7 @@ describe('mendAddressWords', () => {
       '12, Jalan Tampoi 7/4, Kawasan Perindustrian',
     );
     expect(mendAddressWords('81200 JOHORBAHRU, JOHOR MAL AYSIA')).toBe('81200 JOHOR BAHRU, JOHOR MALAYSIA');
+    expect(mendAddressWords('OFF JALANPUDU, 55100')).toBe('OFF JALAN PUDU, 55100');
     // A capital inside a name is not a glued word, nor are two words a town is written in.
     expect(mendAddressWords('12 MacDonald Street, George Town')).toBe('12 MacDonald Street, George Town');
     // "Block B No1" is not a split word: the letter stands before a capital.

@@ -115,6 +115,9 @@ function mendWord(word: string, unsure: boolean): string {
   for (let k = 3; k <= word.length - 3; k++) {
     if (known(word.slice(0, k)) && known(word.slice(k))) return `${word.slice(0, k)} ${word.slice(k)}`;
   }
+  // "JALANPUDU": a street word OCR ran into the name after it.
+  const street = /^(jalan|taman|lorong|persiaran)(\p{L}{3,})$/iu.exec(word);
+  if (street) return `${street[1]} ${street[2]}`;
   if (word.length < (unsure ? 5 : 7)) return word;
   const near = nearest(word);
   return near ? inCaseOf(near, word) : word;
