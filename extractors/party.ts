@@ -223,7 +223,7 @@ function isStop(text: string): boolean {
   }
   // Also in brackets, as receipts print a branch or tax id: "(GSTID No: 000306020352)".
   // A label alone ("Company ro:") has its value in a column of its own beside it.
-  if (/^\(?[\p{L} .#]{2,20}:(\s*\S|\s*$)/u.test(text) && !/^no\b/i.test(n)) return true;
+  if (/^\(?[\p{L} .#]{2,20}:/u.test(text) && !/^no\b/i.test(n)) return true;
   if (OTHER_PARTY.test(n)) return true;
   // A title under the address, as OCR prints it: "TAXINVOICE", "-INYOICE-".
   return (
@@ -383,9 +383,9 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   const from =
     first > 0 && /^\d+[A-Z]?\b|\b\d+[A-Z]?[,.]?$/i.test(block[first - 1]!.text.trim()) ? first - 1 : first;
   const kept = block.slice(from);
-  // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
   // Words OCR read below 0.9 are wrong one time in five or more (docs/reading.md).
   const unsure = new Set(kept.flatMap((s) => s.words.filter((w) => w.confidence < 0.9).map((w) => w.text)));
+  // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
   const joined = joinAddress(
     kept.map((s) => s.text),
     join,
