@@ -1,3 +1,4 @@
+import { unionBox } from '../pipeline/layout.ts';
 import type { Evidence, ExtractedField } from '../schemas/common.ts';
 import {
   type DocView,
@@ -6,7 +7,6 @@ import {
   type LabelHit,
   type LabelOptions,
   type PlacedWord,
-  unionBox,
   wordsBelow,
   wordsIn,
   wordsRight,

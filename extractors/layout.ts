@@ -1,3 +1,4 @@
+import { median, unionBox } from '../pipeline/layout.ts';
 import type { Box } from '../schemas/common.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import { matchAt, normalise } from './parse/text.ts';
@@ -49,18 +50,6 @@ export interface LabelHit {
   distance: number;
   box: Box;
 }
-
-export const unionBox = (boxes: Box[]): Box => ({
-  x0: Math.min(...boxes.map((b) => b.x0)),
-  y0: Math.min(...boxes.map((b) => b.y0)),
-  x1: Math.max(...boxes.map((b) => b.x1)),
-  y1: Math.max(...boxes.map((b) => b.y1)),
-});
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : 0;
-};
 
 /** A gap wider than this many row heights separates columns... */
 const COLUMN_GAP = 1.2;

@@ -1,3 +1,4 @@
+import { unionBox } from '../pipeline/layout.ts';
 import type { Box } from '../schemas/common.ts';
 import { type Candidate, FORM_WORDS } from './field.ts';
 import {
@@ -7,7 +8,6 @@ import {
   type PlacedWord,
   type Row,
   segmentEnd,
-  unionBox,
   wordsRight,
 } from './layout.ts';
 import { mendAddressWords } from './parse/address-words.ts';

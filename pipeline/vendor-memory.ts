@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  buildView,
-  findLabels,
-  type PlacedWord,
-  type Row,
-  segmentEnd,
-  unionBox,
-} from '../extractors/layout.ts';
+import { buildView, findLabels, type PlacedWord, type Row, segmentEnd } from '../extractors/layout.ts';
 import { parseAmount } from '../extractors/parse/amount.ts';
 import { parseDate } from '../extractors/parse/date.ts';
 import { collapse, normalise } from '../extractors/parse/text.ts';
@@ -14,6 +7,7 @@ import type { Box, DocType, Evidence, ExtractedField, ExtractedFields } from '..
 import { DOCUMENT_SCHEMAS } from '../schemas/documents.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import type { Sql } from './adapters/db.ts';
+import { unionBox } from './layout.ts';
 
 /**
  * Per-vendor memory: what approved corrections taught about one issuer's documents (where a
