@@ -171,16 +171,12 @@ function decimalMark(piece: string, tText: string): boolean {
   const t = core(tText);
   if (p.length !== t.length + 1) return false;
   for (let i = 1; i < p.length - 1; i++) {
-    if (
-      /[.,]/.test(p[i]!) &&
-      /\d/.test(p[i - 1]!) &&
-      /\d/.test(p[i + 1]!) &&
-      p.slice(0, i) + p.slice(i + 1) === t
-    )
-      return true;
+    if (/[.,]/.test(p[i]!) && betweenDigits(p, i) && p.slice(0, i) + p.slice(i + 1) === t) return true;
   }
   return false;
 }
+/** Whether the character at `i` of `s` has a digit on either side: a decimal point's place. */
+const betweenDigits = (s: string, i: number) => /\d/.test(s[i - 1] ?? '') && /\d/.test(s[i + 1] ?? '');
 /** Least Tesseract confidence for its longer word to win over a letter the line reader dropped. */
 const DROPPED_LETTER_TRUST = 0.75;
 /** A word the two engines read differently gets the second engine's confidence times this. */
@@ -232,8 +228,7 @@ export function fuseLine(p: Line, tWords: Word[], outcomes: WordOutcome[] = []):
       // On the shrunken page a comma's tail is a pixel or two: the line reader reads it as a
       // stop ("CHERAS. KUALA"), where Tesseract, at full size, still sees the comma. Not
       // between digits, where a stop is a decimal point either engine may blur.
-      const between = /\d/.test(a[ai - 1] ?? '') && /\d/.test(a[ai + 1] ?? '');
-      text += c === '.' && bi !== null && b[bi] === ',' && !between ? ',' : c;
+      text += c === '.' && bi !== null && b[bi] === ',' && !betweenDigits(a, ai) ? ',' : c;
       from.push(current);
     } else if (bi !== null && breaks.has(bi) && text !== '' && !text.endsWith(' ')) {
       text += ' ';
@@ -297,7 +292,7 @@ export function fuseLine(p: Line, tWords: Word[], outcomes: WordOutcome[] = []):
 function droppedMark(b: string, i: number): boolean {
   if (!/[,.;:]/.test(b[i]!)) return false;
   if (i + 1 === b.length || b[i + 1] === ' ') return true;
-  return b[i] === ',' && !(/\d/.test(b[i - 1] ?? '') && /\d/.test(b[i + 1]!));
+  return b[i] === ',' && !betweenDigits(b, i);
 }
 
 /** A line of the second reading as it stands, words cut from its box by their length. */
