@@ -383,8 +383,13 @@ export function addressFrom(lines: Seg[], join: AddressJoin = 'comma'): Candidat
   const from =
     first > 0 && /^\d+[A-Z]?\b|\b\d+[A-Z]?[,.]?$/i.test(block[first - 1]!.text.trim()) ? first - 1 : first;
   const kept = block.slice(from);
-  // Words OCR read below 0.9 are wrong one time in five or more (docs/reading.md).
-  const unsure = new Set(kept.flatMap((s) => s.words.filter((w) => w.confidence < 0.9).map((w) => w.text)));
+  // Words OCR read below 0.9 are wrong one time in five or more (docs/reading.md); not the
+  // same word read surely elsewhere in the address ("Permas" at 0.99 and at 0.89).
+  const words = kept.flatMap((s) => s.words);
+  const sure = new Set(words.filter((w) => w.confidence >= 0.9).map((w) => w.text.toUpperCase()));
+  const unsure = new Set(
+    words.filter((w) => w.confidence < 0.9 && !sure.has(w.text.toUpperCase())).map((w) => w.text),
+  );
   // A company number OCR ran onto the first address line: "(867388-U) 12, Jalan Tampoi".
   const joined = joinAddress(
     kept.map((s) => s.text),

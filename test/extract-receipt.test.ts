@@ -209,6 +209,31 @@ describe('receipt extractor on a till receipt', () => {
     expect(g.merchantAddress).toBeUndefined();
   });
 
+  it('mends an unsure address word only where OCR read it nowhere surely', () => {
+    const lines = [
+      'PERMAS MART SDN BHD',
+      'NO 14 JALAN PERMAS 4/3',
+      'BANDAR BARU PERMAS JAYA',
+      'TEL: 07-388 1234',
+      'TOTAL | | 8.20',
+    ];
+    const read = readFromText(lines, { confidence: 0.95 });
+    const unsureSecond = (r: typeof read) => {
+      const word = r.pages[0]!.lines[2]!.words.find((w) => w.text === 'PERMAS')!;
+      word.confidence = 0.85;
+      return r;
+    };
+    // Read surely on the line above: a real name, however near "PERMAI" it is.
+    expect(extract(unsureSecond(read)).merchantAddress?.value).toBe(
+      'NO 14 JALAN PERMAS 4/3 BANDAR BARU PERMAS JAYA',
+    );
+    // Unsure wherever it stands: a letter from a lexicon word, mended.
+    const alone = unsureSecond(
+      readFromText([lines[0]!, 'NO 14 JALAN 4/3', ...lines.slice(2)], { confidence: 0.95 }),
+    );
+    expect(extract(alone).merchantAddress?.value).toBe('NO 14 JALAN 4/3 BANDAR BARU PERMAI JAYA');
+  });
+
   it('finds the address under a second name line and a registration number', () => {
     const f = extract(
       readFromText([
