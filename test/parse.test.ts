@@ -378,4 +378,14 @@ describe('mendAddressWords', () => {
     // Codes and numbers stay, however unsure.
     expect(mendAddressWords('LOT B-F-11, U13/BG S6', () => true)).toBe('LOT B-F-11, U13/BG S6');
   });
+
+  it('drops a letter OCR read after the stop that ends the address, when it was unsure', () => {
+    expect(mendAddressWords('45600 BESTARI JAYA, KUALA SELANGOR.O', (t) => t === 'SELANGOR.O')).toBe(
+      '45600 BESTARI JAYA, KUALA SELANGOR.',
+    );
+    // Read surely, or an abbreviation ("D.E"), or not at the end: as printed.
+    expect(mendAddressWords('KUALA SELANGOR.O')).toBe('KUALA SELANGOR.O');
+    expect(mendAddressWords('41050 KLANG SELANGOR D.E', () => true)).toBe('41050 KLANG SELANGOR D.E');
+    expect(mendAddressWords('SELANGOR.O MALAYSIA', () => true)).toBe('SELANGOR.O MALAYSIA');
+  });
 });

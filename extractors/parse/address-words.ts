@@ -82,6 +82,12 @@ export function mendAddressWords(address: string, unsure: (token: string) => boo
       i++;
       continue;
     }
+    // A speck after the stop that ends the address, read as a letter: "KUALA SELANGOR.O".
+    const speck = i === tokens.length - 1 && unsure(tok) ? /^(\p{L}{4,})\.\p{L}$/u.exec(tok) : null;
+    if (speck && known(speck[1]!)) {
+      out.push(`${speck[1]}.`);
+      continue;
+    }
     const m = /^(\p{L}+)([,.;]?)$/u.exec(tok);
     if (!m) {
       out.push(tok);
