@@ -86,6 +86,34 @@ describe('fusing Tesseract words with a line reader', () => {
     expect(fuseLine(pLine('C1 S6 TOTAL', 0, 150), codes)!.text).toBe('C1 S6 TOTAL');
   });
 
+  it("takes Tesseract's word where it is a known word a letter from the line reader's non-word", () => {
+    const t = [word('Amount', 0, 0.6), word('TRILLIUM', 70, 0.85), word('Perindustrian', 160, 0.5)];
+    expect(fuseLine(pLine('Anount TRILLIUK Perindusirian', 0, 300), t)!.text).toBe(
+      'Amount TRILLIUM Perindustrian',
+    );
+    // Not where the line reader's is a word itself, nor where neither is, nor on three-letter
+    // abbreviations, which lie a letter from English words ("JLN" and "JIN").
+    const kept = [
+      word('Tolal', 0, 0.9),
+      word('MEWAH', 60, 0.85),
+      word('JIN', 120, 0.8),
+      word('Ammount', 160, 0.7),
+    ];
+    expect(fuseLine(pLine('Total MEUAH JLN Amount', 0, 240), kept)!.text).toBe('Total MEUAH JLN Amount');
+  });
+
+  it('keeps a number the line reader read and Tesseract missed, run into the word after it', () => {
+    const t = [word('JALAN', 40, 0.93), word('MANIS', 100, 0.91)];
+    const fused = fuseLine(pLine('14JALANMANIS', 0, 150, 0.99), t)!;
+    expect(fused.words.map((w) => w.text)).toEqual(['14', 'JALAN', 'MANIS']);
+    // Only the line reader saw it: it is not confirmed the way an agreed word is.
+    expect(fused.words[0]!.confidence).toBeLessThan(fused.words[1]!.confidence);
+    // Where Tesseract read the number too, its own word breaks stand; a code is not cut up.
+    const both = [word('14', 0, 0.9), word('JALAN', 40, 0.93)];
+    expect(fuseLine(pLine('14JALAN', 0, 90), both)!.text).toBe('14 JALAN');
+    expect(fuseLine(pLine('U13EG', 0, 50), [word('U13EG', 0, 0.4)])!.text).toBe('U13EG');
+  });
+
   it('joins a lone mark to the word before it and agrees on words that differ only in end marks', () => {
     const t = [word('Northwind', 0, 0.96), word('Co', 100, 0.96), word('.', 130, 0.7)];
     const fused = fuseLine(pLine('Northwind Co.', 0, 140), t)!;
