@@ -195,11 +195,12 @@ function knownWordSlip(piece: string, tText: string): boolean {
 /**
  * The number the line reader ran into the word after it, where Tesseract read that word alone
  * and missed the number ("14JALAN" against "JALAN"): the number, to stand as a word of its own.
+ * Four letters at least: a quantity keeps its unit ("3PC" on SROIE, where Tesseract read "pc").
  */
 function gluedNumber(piece: string, src: Word[]): string | null {
   if (src.length !== 1) return null;
   const t = core(src[0]!.text);
-  const m = /^(\d+)(\p{Lu}{2,})$/u.exec(core(piece));
+  const m = /^(\d+)(\p{Lu}{4,})$/u.exec(core(piece));
   return m && m[2] === t && piece.startsWith(m[1]!) ? m[1]! : null;
 }
 /** Least Tesseract confidence for its longer word to win over a letter the line reader dropped. */

@@ -112,6 +112,8 @@ describe('fusing Tesseract words with a line reader', () => {
     const both = [word('14', 0, 0.9), word('JALAN', 40, 0.93)];
     expect(fuseLine(pLine('14JALAN', 0, 90), both)!.text).toBe('14 JALAN');
     expect(fuseLine(pLine('U13EG', 0, 50), [word('U13EG', 0, 0.4)])!.text).toBe('U13EG');
+    // A quantity keeps its unit.
+    expect(fuseLine(pLine('3PC', 0, 30), [word('PC', 10, 0.9)])!.text).toBe('3PC');
   });
 
   it('joins a lone mark to the word before it and agrees on words that differ only in end marks', () => {
