@@ -269,6 +269,8 @@ export function fuseLine(p: Line, tWords: Word[], outcomes: WordOutcome[] = []):
     }
   }
   const fused: Word[] = [];
+  // A word only the line reader vouches for: what Tesseract read there disagrees, or is missing.
+  const readerAlone = Math.min(p.confidence, 0.95) * DISPUTED;
   let start = 0;
   const pieces = text.split(' ');
   for (const whole of pieces) {
@@ -287,11 +289,7 @@ export function fuseLine(p: Line, tWords: Word[], outcomes: WordOutcome[] = []):
     const number = gluedNumber(piece, src);
     if (number) {
       // Tesseract saw no word there, so nothing confirms the number: the line reader's alone.
-      const word = {
-        text: number,
-        box: prev?.box ?? p.box,
-        confidence: round(Math.min(p.confidence, 0.95) * DISPUTED),
-      };
+      const word = { text: number, box: prev?.box ?? p.box, confidence: round(readerAlone) };
       fused.push(word);
       outcomes.push({ word, agreed: false, other: null });
       piece = piece.slice(number.length);
@@ -315,7 +313,7 @@ export function fuseLine(p: Line, tWords: Word[], outcomes: WordOutcome[] = []):
     } else if (src.length > 0 && tc >= SURE_WORD && !decimalMark(piece, tText)) {
       text = tText;
       confidence = tc * 0.9;
-    } else confidence = Math.min(p.confidence, 0.95) * DISPUTED;
+    } else confidence = readerAlone;
     const box = src.length > 0 ? unionBox(src.map((w) => w.box)) : (prev?.box ?? p.box);
     const word = { text, box, confidence: round(confidence) };
     fused.push(word);
