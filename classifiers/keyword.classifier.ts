@@ -1,5 +1,6 @@
 import { buildView } from '../extractors/layout.ts';
 import { containsPhrase, normalise, withoutPhrase } from '../extractors/parse/text.ts';
+import { unionBox } from '../pipeline/layout.ts';
 import type { DocType } from '../schemas/common.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import type { ClassificationResult, Classifier } from './classifier.ts';
@@ -265,8 +266,9 @@ function tillRoll(read: ReadResult): boolean {
   if (!page) return false;
   const boxes = page.lines.map((l) => l.box);
   if (boxes.length < 5) return false;
-  const width = Math.max(...boxes.map((b) => b.x1)) - Math.min(...boxes.map((b) => b.x0));
-  const height = Math.max(...boxes.map((b) => b.y1)) - Math.min(...boxes.map((b) => b.y0));
+  const text = unionBox(boxes);
+  const width = text.x1 - text.x0;
+  const height = text.y1 - text.y0;
   const pageRatio = page.height / Math.max(1, page.width);
   // Till paper is 58 or 80 mm wide; no office paper is narrower than 4 inches.
   const narrow = page.source === 'text-layer' && page.width / page.dpi < TILL_ROLL_INCHES;

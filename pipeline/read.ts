@@ -13,7 +13,7 @@ import type { OcrPool, OcrResult } from './adapters/ocr.ts';
 import { hasUsableTextLayer, openPdf, type PdfDocument } from './adapters/pdf.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestedFile, type IngestLimits } from './ingest.ts';
-import { mergeIntoRows } from './layout.ts';
+import { mergeIntoRows, unionBox } from './layout.ts';
 import { FUSED_STEP, fuseReads } from './ocr-fusion.ts';
 
 export interface ReadDeps {
@@ -534,12 +534,7 @@ export async function readMissedText(
       if (found.length === 0 || meanConfidence(found) < 0.7 || textChars(found) < 3) continue;
       lines.push({
         text: found.map((w) => w.text).join(' '),
-        box: {
-          x0: Math.min(...found.map((w) => w.box.x0)),
-          y0: Math.min(...found.map((w) => w.box.y0)),
-          x1: Math.max(...found.map((w) => w.box.x1)),
-          y1: Math.max(...found.map((w) => w.box.y1)),
-        },
+        box: unionBox(found.map((w) => w.box)),
         confidence: meanConfidence(found),
         words: found,
       });
