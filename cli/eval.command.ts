@@ -27,6 +27,8 @@ export interface EvalOptions {
   out?: string;
   concurrency?: string;
   thresholds?: string;
+  /** Score the pages alone: embedded e-invoice XML is dropped before the document is decided. */
+  ignoreAttachments?: boolean;
 }
 
 export async function readMetadata(folder: string): Promise<MetadataLine[]> {
@@ -76,6 +78,7 @@ export async function runEval(folder: string, opts: EvalOptions & { pageDir?: st
     ...deps,
     read: async (file: Parameters<typeof deps.read>[0], hooks: Parameters<typeof deps.read>[1]) => {
       const r = await deps.read(file, hooks);
+      if (opts.ignoreAttachments) delete r.attachments;
       reads.set(file.fileName, { pages: r.pages });
       if (opts.pageDir && r.pageImages) {
         await mkdir(opts.pageDir, { recursive: true });

@@ -35,6 +35,7 @@ program
   .option('-o, --out <dir>', 'keep the run output here (default: a temporary folder)')
   .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
   .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
+  .option('--ignore-attachments', 'score the pages alone: ignore e-invoice XML embedded in PDFs')
   .action(evalCommand);
 
 program

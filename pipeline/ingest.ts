@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { sniffEInvoice } from '../extractors/e-invoice.ts';
 import type { FailureCode } from './errors.ts';
 
-export type DocumentFormat = 'pdf' | 'png' | 'jpeg' | 'tiff' | 'webp';
+/** `xml` is a structured e-invoice (CII or UBL) uploaded on its own. */
+export type DocumentFormat = 'pdf' | 'png' | 'jpeg' | 'tiff' | 'webp' | 'xml';
 
 export interface IngestedFile {
   path: string;
@@ -71,6 +73,10 @@ export function sniffFormat(bytes: Uint8Array): DocumentFormat | null {
     return 'tiff';
   if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return 'webp';
   if (findPdfHeader(bytes) >= 0) return 'pdf';
+  if (isMostlyText(bytes.subarray(0, 4096))) {
+    const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 64 * 1024));
+    if (sniffEInvoice(head)) return 'xml';
+  }
   return null;
 }
 

@@ -1,3 +1,4 @@
+import { crossCheckPages, findEInvoice } from '../extractors/e-invoice.ts';
 import type { LlmAssistant } from '../extractors/llm/assist.ts';
 import { type ClassifiedType, DEPARTMENT_OF, type DocType, type ExtractedFields } from '../schemas/common.ts';
 import { SCHEMA_VERSION } from '../schemas/documents.ts';
@@ -106,18 +107,54 @@ export async function decideDocument(
   };
 
   const llm = deps.assistant?.session();
-  // Reasons the LLM check raised; route() passes them through with validation's.
-  const llmReasons: ReviewReason[] = [];
+  // Reasons raised besides validation (the LLM check, an unreadable e-invoice); route() passes them through.
+  const raised: ReviewReason[] = [];
   const usage = () => {
     const u = llm?.usage();
     return u ? { llm: u } : {};
   };
 
+  const embedded = findEInvoice(read.attachments);
+  if (embedded && 'invoice' in embedded) {
+    // The XML is what the seller's system booked: read from it, with the pages as a cross-check.
+    const { fields, problems } = embedded.invoice;
+    // Line items are checked by the XML's own arithmetic, not by the page rules (see EInvoice).
+    const { lineItems: _items, ...headerFields } = fields;
+    const validation = [
+      ...deps.validate('invoice', headerFields),
+      ...problems.map((message) => ({ code: 'rule-failed' as const, fields: ['lineItems'], message })),
+      ...crossCheckPages(embedded.invoice, read),
+    ];
+    const decision = route({
+      docType: 'invoice',
+      classConfidence: 1,
+      fields,
+      validation,
+      thresholds: deps.thresholds,
+    });
+    const record = {
+      ...base,
+      docType: 'invoice' as const,
+      department: DEPARTMENT_OF.invoice,
+      classConfidence: 1,
+      fields,
+    };
+    if (decision.outcome === 'posted') return { kind: 'posted', record };
+    return { kind: 'review', item: { ...record, reasons: decision.reasons } };
+  }
+  if (embedded && 'error' in embedded) {
+    raised.push({
+      code: 'e-invoice-unreadable',
+      fields: [],
+      message: `The document carries an e-invoice that cannot be read (${embedded.error}); its pages were read instead.`,
+    });
+  }
+
   let cls: Classification = await deps.classify(read);
   if (cls.docType === 'unknown' && llm) {
     const asked = await llm.classify(read, { docType: 'unknown', confidence: cls.confidence });
     cls = { docType: asked.docType, confidence: asked.confidence };
-    llmReasons.push(...asked.reasons);
+    raised.push(...asked.reasons);
   }
   if (cls.docType === 'unknown') {
     const decision = route({
@@ -136,7 +173,7 @@ export async function decideDocument(
         department: null,
         classConfidence: cls.confidence,
         fields: {},
-        reasons: [...reasons, ...llmReasons],
+        reasons: [...reasons, ...raised],
         ...usage(),
       },
     };
@@ -147,14 +184,14 @@ export async function decideDocument(
   if (llm) {
     const checked = await llm.extract(docType, read, fields);
     fields = checked.fields;
-    llmReasons.push(...checked.reasons);
+    raised.push(...checked.reasons);
   }
   const validation = deps.validate(docType, fields);
   const decision = route({
     docType,
     classConfidence: cls.confidence,
     fields,
-    validation: [...validation, ...llmReasons],
+    validation: [...validation, ...raised],
     thresholds: deps.thresholds,
     fusedPages: fusedPages(read),
   });

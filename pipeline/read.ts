@@ -1,5 +1,5 @@
 import sharp, { type OutputInfo } from 'sharp';
-import type { Line, PageRead, ReadResult, Word } from '../schemas/read.ts';
+import type { Line, PageRead, ReadResult, Word, XmlAttachment } from '../schemas/read.ts';
 import {
   imagePageCount,
   loadImagePage,
@@ -75,9 +75,40 @@ export async function readDocument(
   opts: ReadOptions = {},
 ): Promise<ReadDocumentResult> {
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...opts.limits };
-  return guarded(file, () =>
-    file.format === 'pdf' ? readPdf(file, deps, opts, limits) : readImage(file, deps, opts, limits),
-  );
+  return guarded(file, () => {
+    if (file.format === 'xml') return Promise.resolve(readXmlFile(file));
+    return file.format === 'pdf' ? readPdf(file, deps, opts, limits) : readImage(file, deps, opts, limits);
+  });
+}
+
+/** A bare e-invoice XML: no pages to read, the XML is the whole document. */
+function readXmlFile(file: IngestedFile): ReadDocumentResult {
+  return { pages: [], pageImages: [], attachments: [{ name: file.fileName, xml: xmlText(file.bytes) }] };
+}
+
+function xmlText(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+}
+
+/**
+ * The XML a document carries besides its pages (a PDF's embedded e-invoice, or the uploaded XML
+ * itself), for the service, which reads pages one job at a time and decides without the file.
+ */
+export async function readAttachments(
+  file: IngestedFile,
+  limits: Partial<IngestLimits> = {},
+): Promise<XmlAttachment[]> {
+  if (file.format === 'xml') return [{ name: file.fileName, xml: xmlText(file.bytes) }];
+  if (file.format !== 'pdf') return [];
+  const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
+  return guarded(file, async () => {
+    const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
+    try {
+      return await pdf.xmlAttachments();
+    } finally {
+      await pdf.close();
+    }
+  });
 }
 
 /** Lets PipelineErrors through and turns anything else into an internal-error one. */
@@ -119,7 +150,9 @@ async function readPdf(
   const pdf = await openPdf(file.bytes, { maxImagePixels: limits.maxPixels });
   try {
     checkPageCount(pdf.numPages, limits);
-    return await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits));
+    const attachments = await pdf.xmlAttachments();
+    const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits));
+    return attachments.length > 0 ? { ...read, attachments } : read;
   } finally {
     await pdf.close();
   }
@@ -131,6 +164,8 @@ async function readPdf(
  */
 export async function countPages(file: IngestedFile, limits: Partial<IngestLimits> = {}): Promise<number> {
   const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
+  // A bare e-invoice XML has no pages: the service decides it with no page jobs.
+  if (file.format === 'xml') return 0;
   return guarded(file, async () => {
     let count: number;
     if (file.format === 'pdf') {

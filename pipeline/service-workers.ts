@@ -7,7 +7,7 @@ import { storageKeys } from './adapters/storage.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { type IngestedFile, sniffFormat } from './ingest.ts';
 import { decideDocument } from './process-document.ts';
-import { readOnePage } from './read.ts';
+import { readAttachments, readOnePage } from './read.ts';
 import {
   type DocumentRow,
   documentsInProcessing,
@@ -177,7 +177,13 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
       }
       const end = metrics.stageSeconds.startTimer({ stage: 'decide' });
       try {
-        const outcome = await decideDocument(doc, { pages: pages.map((p) => p.read) }, decideDeps);
+        // The page jobs read pages only; an embedded e-invoice is read here, once per document.
+        const attachments = await readAttachments(await loadFile(doc), config.limits);
+        const outcome = await decideDocument(
+          doc,
+          { pages: pages.map((p) => p.read), ...(attachments.length ? { attachments } : {}) },
+          decideDeps,
+        );
         const stored = await recordOutcome(db, {
           documentId: doc.id,
           revision: data.revision,

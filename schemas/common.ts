@@ -16,6 +16,11 @@ export const EvidenceSchema = z
     page: z.number().int().min(1).describe('1-based page number'),
     box: BoxSchema.nullable().describe('where the value was read; null when it was derived'),
     text: z.string().describe('the source text the value was read from'),
+    attachment: z
+      .string()
+      .optional()
+      .describe('the embedded e-invoice XML the value was read from, when it was not read on a page'),
+    path: z.string().optional().describe('with `attachment`: the XML element the value came from'),
   })
   .describe('Where on the document a value came from');
 export type Evidence = z.infer<typeof EvidenceSchema>;

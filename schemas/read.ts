@@ -39,4 +39,14 @@ export const PageReadSchema = z.object({
 });
 export type PageRead = z.infer<typeof PageReadSchema>;
 
-export type ReadResult = { pages: PageRead[] };
+/** An XML file a PDF carries as an attachment (Factur-X, ZUGFeRD), or an XML file uploaded on its own. */
+export interface XmlAttachment {
+  name: string;
+  xml: string;
+}
+
+export type ReadResult = {
+  pages: PageRead[];
+  /** XML attachments that may be a structured e-invoice; absent when there are none. */
+  attachments?: XmlAttachment[];
+};

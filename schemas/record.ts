@@ -17,6 +17,8 @@ export const ReviewReasonSchema = z
         'llm-ungrounded',
         'llm-disagreement',
         'llm-failed',
+        'e-invoice-mismatch',
+        'e-invoice-unreadable',
       ])
       .describe('machine-readable reason'),
     fields: z.array(z.string()).describe('the fields the reason is about (empty for document-level reasons)'),

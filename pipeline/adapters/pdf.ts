@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Box } from '../../schemas/common.ts';
-import type { Line, Word } from '../../schemas/read.ts';
+import type { Line, Word, XmlAttachment } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
 import { unionBox } from '../layout.ts';
 
@@ -51,8 +51,16 @@ export interface PdfDocument {
   readTextLayer(pageNumber: number, dpi: number): Promise<TextLayerPage>;
   /** The page as a PNG at `dpi`, on white. */
   renderPage(pageNumber: number, dpi: number): Promise<Buffer>;
+  /**
+   * Embedded files whose name ends in .xml (where Factur-X and ZUGFeRD put the invoice), up to
+   * `maxBytes` each; a damaged attachment table yields none rather than failing the PDF.
+   */
+  xmlAttachments(maxBytes?: number): Promise<XmlAttachment[]>;
   close(): Promise<void>;
 }
+
+/** An e-invoice XML is tens of kilobytes; one of megabytes is not an invoice but a payload. */
+export const MAX_XML_ATTACHMENT_BYTES = 5_000_000;
 
 let pdfjsPromise: Promise<PdfJs> | null = null;
 /** Loaded on first use, so importing this module costs nothing for image-only batches. */
@@ -177,6 +185,22 @@ class PdfJsDocument implements PdfDocument {
         cause: e,
       });
     }
+  }
+
+  async xmlAttachments(maxBytes = MAX_XML_ATTACHMENT_BYTES): Promise<XmlAttachment[]> {
+    let found: Record<string, { filename?: string; content?: Uint8Array }> | null;
+    try {
+      found = await this.#doc.getAttachments();
+    } catch {
+      return [];
+    }
+    const out: XmlAttachment[] = [];
+    for (const [key, a] of Object.entries(found ?? {})) {
+      const name = a.filename ?? key;
+      if (!/\.xml$/i.test(name) || !a.content || a.content.length > maxBytes) continue;
+      out.push({ name, xml: new TextDecoder('utf-8').decode(a.content) });
+    }
+    return out;
   }
 
   async pageSize(pageNumber: number, dpi: number) {
