@@ -9,73 +9,32 @@ import {
   putField,
   repairDollarSign,
 } from './common-fields.ts';
-import { analyse, currencyField, type ExtractContext } from './context.ts';
+import { analyse, currencyField, type DocContext, type ExtractContext } from './context.ts';
 import type { Extractor } from './extractor.ts';
-import { byLabel, idParser } from './field.ts';
+import { byLabel, type Candidate, dateParser, idParser } from './field.ts';
+import { isLabelOrHeading, labelsFor } from './invoice-labels.ts';
+import type { DocView } from './layout.ts';
 import { findLineItems } from './line-items.ts';
-import { findBlock, findParty, partyFromBlock } from './party.ts';
+import { normalise } from './parse/text.ts';
+import { findBlock, findParty, type PartyBlock, partyFromBlock } from './party.ts';
 import { findTotal } from './totals.ts';
 
-/** Label variants seen on real invoices, preferred first. */
+/** Labels in every language the invoice extractor reads (extractors/invoice-labels.ts). */
 export const INVOICE_LABELS = {
-  number: [
-    'invoice no',
-    'invoice number',
-    'invoice #',
-    'invoice num',
-    'inv no',
-    'inv #',
-    'bill no',
-    'invoice',
-  ],
-  numberExclude: ['invoice date', 'invoice to', 'invoice total', 'tax invoice', 'invoice amount'],
-  date: ['invoice date', 'date of issue', 'issue date', 'issued', 'dated', 'inv date', 'tax point', 'date'],
-  dateExclude: ['due date', 'payment due', 'due', 'delivery date', 'order date', 'date of supply'],
-  due: ['due date', 'payment due', 'payment due date', 'due', 'pay by'],
-  dueExclude: ['total due', 'amount due', 'balance due', 'due on receipt'],
-  subtotal: [
-    'subtotal',
-    'sub total',
-    'sub-total',
-    'net amount',
-    'net total',
-    'total excl tax',
-    'total excl',
-    'goods total',
-    'total before tax',
-  ],
-  tax: [
-    'sales tax',
-    'tax',
-    'vat',
-    'plus vat',
-    'gst',
-    'hst',
-    'gst/hst',
-    'sst',
-    'service tax',
-    'total gst',
-    'total tax',
-    'total vat',
-  ],
-  taxExclude: [
-    'vat reg',
-    'vat reg no',
-    'vat no',
-    'vat id',
-    'vat number',
-    'gst reg',
-    'gst reg no',
-    'gst/hst no',
-    'sst reg',
-    'sst reg no',
-    'tax id',
-    'tax invoice',
-    'total excl tax',
-    'excl tax',
-    'total excl',
-  ],
-  from: ['from', 'supplier', 'vendor', 'seller'],
+  number: labelsFor('number'),
+  numberExclude: labelsFor('numberExclude'),
+  date: labelsFor('date', 'specific'),
+  dateGeneric: labelsFor('date', 'generic'),
+  dateExclude: labelsFor('dateExclude'),
+  due: labelsFor('due'),
+  dueExclude: labelsFor('dueExclude'),
+  subtotal: labelsFor('subtotal'),
+  tax: labelsFor('tax'),
+  taxExclude: labelsFor('taxExclude'),
+  total: labelsFor('total'),
+  totalExclude: labelsFor('totalExclude'),
+  from: labelsFor('seller'),
+  buyer: labelsFor('buyer'),
 };
 
 /**
@@ -90,19 +49,22 @@ export const invoiceExtractor: Extractor = {
     const doc = analyse(read, ctx);
     const { view } = doc;
     const fields: ExtractedFields = {};
-    const fromBlock = findBlock(view, INVOICE_LABELS.from);
-    const party = fromBlock ? partyFromBlock(fromBlock) : findParty(view);
+    const party = vendorParty(view);
     put(fields, 'vendorName', party.name);
     put(fields, 'vendorAddress', party.address);
-    put(
-      fields,
-      'invoiceNumber',
-      byLabel(view, INVOICE_LABELS.number, idParser(), { exclude: INVOICE_LABELS.numberExclude })[0],
-    );
+    const number = byLabel(view, INVOICE_LABELS.number, idParser(), {
+      exclude: INVOICE_LABELS.numberExclude,
+    })[0];
+    put(fields, 'invoiceNumber', number);
+    // "Rechnung Nr. 471102 vom 05.03.2018", "Facture n° 12 du 03/04/2024", "Invoice 42 dated ...":
+    // a date printed after the number on the title row is the invoice's, behind only a date
+    // labelled as the invoice date itself.
     put(
       fields,
       'invoiceDate',
-      findDateField(doc, { labels: INVOICE_LABELS.date, exclude: INVOICE_LABELS.dateExclude }),
+      findDateField(doc, { labels: INVOICE_LABELS.date, exclude: INVOICE_LABELS.dateExclude }) ??
+        dateAfterNumber(doc, number) ??
+        findDateField(doc, { labels: INVOICE_LABELS.dateGeneric, exclude: INVOICE_LABELS.dateExclude }),
     );
     put(
       fields,
@@ -110,7 +72,11 @@ export const invoiceExtractor: Extractor = {
       findDateField(doc, { labels: INVOICE_LABELS.due, exclude: INVOICE_LABELS.dueExclude }),
     );
     putField(fields, 'currency', currencyField(doc));
-    const total = findTotal(view, { ...doc.amounts, exclude: INVOICE_LABELS.subtotal });
+    const total = findTotal(view, {
+      ...doc.amounts,
+      labels: INVOICE_LABELS.total,
+      exclude: [...INVOICE_LABELS.subtotal, ...INVOICE_LABELS.totalExclude],
+    });
     put(fields, 'total', total);
     const limit = total?.hit?.row.index;
     put(fields, 'subtotal', nearestTo(amountCandidates(doc, INVOICE_LABELS.subtotal), limit));
@@ -126,3 +92,48 @@ export const invoiceExtractor: Extractor = {
     return fields;
   },
 };
+
+function dateAfterNumber(doc: DocContext, number: Candidate<string> | undefined): Candidate<string> | null {
+  if (!number?.hit || number.method !== 'same-line') return null;
+  const row = number.hit.row;
+  const last = number.words.at(-1);
+  const from = last ? row.words.indexOf(last) + 1 : -1;
+  if (from <= 0 || from >= row.words.length) return null;
+  const parsed = dateParser(doc.dates)(row.words.slice(from));
+  return parsed ? { ...parsed, method: 'same-line', hit: number.hit } : null;
+}
+
+/**
+ * The issuer: the seller's own block when the invoice labels one ("From", "Verkäufer",
+ * "Fournisseur"), else the letterhead. A name that is a label or a heading ("Billing Address",
+ * "Hotel Details"), or the buyer's own name, was read from the wrong line and is refused.
+ */
+function vendorParty(view: DocView): PartyBlock {
+  const buyer = partyFromBlock(findBlock(view, INVOICE_LABELS.buyer)).name?.value;
+  const acceptable = (p: PartyBlock) =>
+    p.name !== null &&
+    !isLabelOrHeading(p.name.value) &&
+    (buyer === undefined || normalise(p.name.value) !== normalise(buyer));
+  const labelled = partyFromBlock(findBlock(view, INVOICE_LABELS.from));
+  if (acceptable(labelled)) return labelled;
+  const letterhead = findParty(view);
+  if (!acceptable(letterhead) || !letterhead.name)
+    return { name: null, address: labelled.address ?? letterhead.address };
+  return { ...letterhead, name: letterheadName(letterhead.name) };
+}
+
+/**
+ * A letterhead often prints the whole sender on one line, "Au bon moulin SARL - 1242 chemin de
+ * l'olive - 84340 Malaucène": the name is the part before the first separator when a later part
+ * holds a digit (a street number, a postcode, a phone).
+ */
+function letterheadName(name: Candidate<string>): Candidate<string> {
+  const parts = name.value.split(/\s+[-–|·•]\s+/);
+  if (
+    parts.length < 2 ||
+    !parts.slice(1).some((p) => /\d/.test(p)) ||
+    parts[0]!.replace(/[^\p{L}]/gu, '').length < 2
+  )
+    return name;
+  return { ...name, value: parts[0]!.trim(), certainty: name.certainty * 0.95 };
+}

@@ -1,6 +1,7 @@
 import { unionBox } from '../pipeline/layout.ts';
 import type { Box } from '../schemas/common.ts';
 import { type Candidate, FORM_WORDS } from './field.ts';
+import { labelsFor } from './invoice-labels.ts';
 import {
   type DocView,
   findLabels,
@@ -19,7 +20,8 @@ const LEGAL_SUFFIX = new RegExp(
   [
     '(?:^|\\s)(sdn\\.?\\s?bhd\\.?|sdn\\.?(?=\\s?\\S{3}\\.?$)|s\\/b|bhd\\.?|ltd\\.?|limited|llc|l\\.l\\.c\\.|inc\\.?|incorporated',
     'corp\\.?|corporation|gmbh|plc|berhad|pte\\.?\\s?ltd\\.?|pty\\.?\\s?ltd\\.?|llp|sarl|s\\.a\\.r\\.l\\.|co\\.)(?=\\s|$|[,(])',
-    '\\s(ag|sa|sas|dac|vvag|e\\.k\\.|n\\.v\\.|b\\.v\\.|enterprise|trading)\\.?$',
+    '\\s(ag|sa|sas|sasu|eurl|dac|vvag|e\\.k\\.|n\\.v\\.|b\\.v\\.|bv|nv|bvba|kg|ohg|ug|e\\.v\\.|a\\.g\\.|s\\.l\\.|s\\.a\\.|s\\.p\\.a\\.|spa|s\\.r\\.l\\.|srl|enterprise|trading)\\.?$',
+    '(?:^|\\s)(gmbh\\s?&\\s?co\\.?\\s?kg|s\\.a\\.s\\.|s\\.l\\.u\\.)(?=\\s|$|[,(])',
   ].join('|'),
   'i',
 );
@@ -436,10 +438,28 @@ function h0(hit: LabelHit, w: PlacedWord): boolean {
   return i > hit.last && i < segmentEnd(hit.row, hit.last);
 }
 
+/** The segment's row from the segment on, so a label sees the colon and value beside it. */
+function rowFrom(seg: Seg): string {
+  const i = seg.row.words.indexOf(seg.words[0]!);
+  return collapse(seg.row.words.slice(Math.max(0, i)).map((w) => w.text).join(' '));
+}
+
+const NAME_LABELS = new Set(labelsFor('partyName').map(normalise));
+
 /** Name and address of a labelled block: first line the name, the address under it. */
 export function partyFromBlock(lines: Seg[] | null): PartyBlock {
   if (!lines || lines.length === 0) return { name: null, address: null };
-  const first = lines.find((s) => !isNoise(s.text) && !isStop(s.text));
+  // "Name: Lieferant GmbH" names the party outright, in a block whose other lines are labelled
+  // fields ("Nummer: 549910") that the first-line rule would skip as stops.
+  for (const [i, seg] of lines.entries()) {
+    const m = /^([\p{L} .]{2,24}?)\s*:\s*(\S.*)$/u.exec(rowFrom(seg));
+    if (!m || !NAME_LABELS.has(normalise(m[1]!))) continue;
+    const value = m[2]!.replace(TRAILING_REG, '');
+    if (isNoise(value)) continue;
+    return { name: candidate(value, [seg], 0.97), address: addressFrom(lines.slice(i + 1)) };
+  }
+  // A label whose value stands in a column of its own ("Nummer" beside ": 549910") is a field too.
+  const first = lines.find((s) => !isNoise(s.text) && !isStop(s.text) && !/^\s*:/.test(rowFrom(s).slice(collapse(s.text).length)));
   if (!first) return { name: null, address: null };
   const rest = lines.slice(lines.indexOf(first) + 1);
   return {

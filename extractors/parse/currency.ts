@@ -166,9 +166,10 @@ export function detectCurrency(text: string, country?: string | null): CurrencyG
     c.weight += weight;
     counts.set(code, c);
   };
-  const labelled = /(?:currency|amounts?\s+(?:are\s+)?(?:in|shown\s+in))\s*[:-]?\s*([A-Za-z]{3})\b/i.exec(
-    text,
-  );
+  const labelled =
+    /(?:currency|w(?:ä|ae|a)hrung|devise|valuta|moneda|divisa|amounts?\s+(?:are\s+)?(?:in|shown\s+in))\s*[:-]?\s*([A-Za-z]{3})\b/iu.exec(
+      text,
+    );
   if (labelled && ISO_4217.has(labelled[1]!.toUpperCase())) {
     return { code: labelled[1]!.toUpperCase(), confidence: 0.98, clue: labelled[0] };
   }

@@ -55,16 +55,28 @@ const CLUES: Clue[] = [
   ['IN', 3, /\+\s?91[\s\d-]|\bGSTIN\b|₹/],
   ['IN', 2, /\b(pvt\.?\s?ltd)\b/i],
   ['DE', 4, /\b(germany|deutschland)\b/i],
-  ['DE', 3, /\+\s?49[\s\d-]|\bUSt-?IdNr\b|\bMwSt\b/i],
-  ['DE', 2, /\bgmbh\b/i],
+  ['DE', 3, /\+\s?49[\s\d-]|\bUSt\.?-?\s?Id\.?-?\s?Nr\b|\bMwSt\b|\bUmsatzsteuer|\bSteuernummer\b/i],
+  // A VAT number or an IBAN names its country in its first two letters.
+  ['DE', 3, /\bDE\s?\d{9}\b|\bDE\d{2}(?:\s?\d{4}){4}\s?\d{2}\b|\b(?:DE|D)-?\s?\d{5}\s+\p{Lu}\p{Ll}/u],
+  ['DE', 2, /\bgmbh\b|\b(?:e\.\s?K|KG|AG|UG)\b|\bRechnung/i],
+  ['AT', 4, /\b(austria|österreich|osterreich)\b/i],
+  ['AT', 3, /\bATU\d{8}\b|\+\s?43[\s\d-]/],
   ['FR', 4, /\bfrance\b/i],
-  ['FR', 3, /\+\s?33[\s\d-]|\bTVA\b/],
+  ['FR', 3, /\+\s?33[\s\d-]|\bTVA\b|\bSIRE[NT]\b|\bFR\s?[0-9A-Z]{2}\s?\d{9}\b/],
+  ['FR', 2, /\b(SARL|SAS|SASU|EURL)\b|\bfacture\b/i],
+  ['BE', 4, /\b(belgium|belgique|belgië|belgie)\b/i],
+  ['BE', 3, /\bBE\s?0\d{9}\b|\+\s?32[\s\d-]/],
   ['IE', 4, /\bireland\b/i],
   ['IE', 3, /\+\s?353[\s\d-]/],
   ['NL', 4, /\b(netherlands|nederland)\b/i],
-  ['NL', 3, /\+\s?31[\s\d-]|\bBTW\b/],
+  ['NL', 3, /\+\s?31[\s\d-]|\bBTW\b|\bKvK\b|\bNL\d{9}B\d{2}\b/],
+  ['NL', 2, /\bB\.V\.|\bfactuur\b/i],
   ['ES', 4, /\b(spain|españa|espana)\b/i],
+  ['ES', 3, /\+\s?34[\s\d-]|\b(NIF|CIF)\b|\bES\s?[A-Z0-9]\d{7}[A-Z0-9]\b/],
+  ['ES', 2, /\bS\.L\.|\bS\.A\.U?\.|\bfactura\b/i],
   ['IT', 4, /\b(italy|italia)\b/i],
+  ['IT', 3, /\+\s?39[\s\d-]|\bP\.?\s?IVA\b|\bpartita iva\b|\bIT\s?\d{11}\b/i],
+  ['IT', 2, /\bS\.p\.A\.|\bS\.r\.l\.|\bfattura\b/i],
   ['PH', 4, /\bphilippines\b/i],
   ['PH', 3, /\+\s?63[\s\d-]|₱/],
   ['JP', 4, /\bjapan\b/i],
@@ -76,7 +88,22 @@ const CLUES: Clue[] = [
 const MDY_COUNTRIES = new Set(['US', 'PH']);
 const YMD_COUNTRIES = new Set(['JP', 'CN', 'KR', 'HU']);
 const MIXED_ORDER = new Set(['CA']);
-const DECIMAL_COMMA = new Set(['DE', 'FR', 'ES', 'IT', 'NL', 'BE', 'AT', 'PT', 'FI', 'DK', 'NO', 'SE', 'PL']);
+const DECIMAL_COMMA = new Set([
+  'DE',
+  'AT',
+  'FR',
+  'ES',
+  'IT',
+  'NL',
+  'BE',
+  'AT',
+  'PT',
+  'FI',
+  'DK',
+  'NO',
+  'SE',
+  'PL',
+]);
 
 /** The date order a country prints numeric dates in (null where usage is mixed). */
 export function dateOrderOf(country: string): DateOrder | null {
