@@ -14,6 +14,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { halfOf } from '../cli/eval.command.ts';
 import { DEFAULT_THRESHOLDS_PATH } from '../pipeline/config.ts';
 import type { DocumentScore } from '../pipeline/evaluation.ts';
 
@@ -32,16 +33,28 @@ const path = positionals[0];
 if (!path) throw new Error('usage: tsx bench/calibrate.ts SCORES.json [--type receipt] [--write]');
 
 type Point = { confidence: number; correct: boolean };
+const ofType = (docs: DocumentScore[]) =>
+  docs.filter((s) => s.truthType === values.type && s.predictedType === values.type);
 async function loadScores(file: string): Promise<DocumentScore[]> {
-  return (JSON.parse(await readFile(file, 'utf8')) as DocumentScore[])
-    .filter((s) => s.truthType === values.type && s.predictedType === values.type)
-    .sort((a, b) => a.fileName.localeCompare(b.fileName));
+  return (JSON.parse(await readFile(file, 'utf8')) as DocumentScore[]).sort((a, b) =>
+    a.fileName.localeCompare(b.fileName),
+  );
 }
-const scores = await loadScores(path);
-const calibration = values.fit === 'all' ? scores : scores.filter((_, i) => i % 2 === 0);
+const loaded = await loadScores(path);
+const scores = ofType(loaded);
+// The same split as `paperline eval --half` (before filtering by type), so the held-out half
+// can be scored end to end.
+const half = (h: 'even' | 'odd') =>
+  ofType(
+    halfOf(
+      loaded.map((s) => ({ ...s, file_name: s.fileName })),
+      h,
+    ),
+  );
+const calibration = values.fit === 'all' ? scores : half('even');
 const halves: Record<string, DocumentScore[]> = { calibration };
-if (values.fit !== 'all') halves.held = scores.filter((_, i) => i % 2 === 1);
-if (values.check) halves.check = await loadScores(values.check);
+if (values.fit !== 'all') halves.held = half('odd');
+if (values.check) halves.check = ofType(await loadScores(values.check));
 const target = Number(values.precision);
 const thresholdsFile = JSON.parse(await readFile(values.thresholds, 'utf8'));
 const floor: number = thresholdsFile.default.fieldConfidence;
@@ -62,7 +75,11 @@ function points(docs: DocumentScore[], field: string): Point[] {
  */
 function choose(ps: Point[]): number {
   const wrongMax = Math.max(0, ...ps.filter((p) => !p.correct).map((p) => p.confidence));
-  const cuts = [...new Set(ps.map((p) => p.confidence))].sort((a, b) => a - b);
+  // Just above each wrong value: the lowest bar that keeps it out, not the next right one seen
+  // (which would fit the bar to the right values this sample happens to hold).
+  const cuts = [
+    ...new Set(ps.filter((p) => !p.correct).map((p) => Math.round((p.confidence + 0.001) * 1000) / 1000)),
+  ].sort((a, b) => a - b);
   for (const t of [floor, ...cuts.filter((c) => c > floor)]) {
     const pass = ps.filter((p) => p.confidence >= t);
     const wrong = pass.filter((p) => !p.correct).length;

@@ -5,7 +5,7 @@ import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
 import { generateBatch } from '../samples/generator/batch.ts';
-import { lineReaderFromEnv } from '../schemas/env.ts';
+import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { createProgress } from './progress.ts';
 import { formatTable } from './table.ts';
 
@@ -30,6 +30,7 @@ export async function benchCommand(opts: BenchOptions): Promise<void> {
     const { deps, close } = await createLocalDeps({
       limits: DEFAULT_INGEST_LIMITS,
       lineReader: lineReaderFromEnv(process.env),
+      ocrLanguages: ocrLanguagesFromEnv(process.env),
     });
     const rows: (string | number)[][] = [];
     const results: Record<string, unknown> = {};

@@ -14,7 +14,7 @@ import {
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import type { DocumentOutcome } from '../pipeline/process-document.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
-import { lineReaderFromEnv } from '../schemas/env.ts';
+import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { type MetadataLine, MetadataLineSchema } from '../schemas/eval.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import { writeHtmlReport } from './eval-report.ts';
@@ -29,6 +29,19 @@ export interface EvalOptions {
   thresholds?: string;
   /** Score the pages alone: embedded e-invoice XML is dropped before the document is decided. */
   ignoreAttachments?: boolean;
+  /** Write every document's scored fields here, for bench/calibrate.ts. */
+  scores?: string;
+  /**
+   * Score one half only, as bench/calibrate.ts splits a folder (file names sorted; 'even'
+   * positions are the half thresholds are fitted on, 'odd' the held-out half).
+   */
+  half?: 'even' | 'odd';
+}
+
+/** The half of a folder's documents bench/calibrate.ts fits on ('even') or holds out ('odd'). */
+export function halfOf<T extends { file_name: string }>(lines: T[], half: 'even' | 'odd'): T[] {
+  const sorted = [...lines].sort((a, b) => a.file_name.localeCompare(b.file_name));
+  return sorted.filter((_, i) => i % 2 === (half === 'even' ? 0 : 1));
 }
 
 export async function readMetadata(folder: string): Promise<MetadataLine[]> {
@@ -66,11 +79,14 @@ export interface EvalRun {
  */
 export async function runEval(folder: string, opts: EvalOptions & { pageDir?: string }): Promise<EvalRun> {
   const dir = resolve(folder);
-  const truth = await readMetadata(dir);
+  const all = await readMetadata(dir);
+  if (opts.half && opts.half !== 'even' && opts.half !== 'odd') throw new Error('--half is even or odd');
+  const truth = opts.half ? halfOf(all, opts.half) : all;
   const { deps, close } = await createLocalDeps({
     thresholdsPath: opts.thresholds,
     limits: DEFAULT_INGEST_LIMITS,
     lineReader: lineReaderFromEnv(process.env),
+    ocrLanguages: ocrLanguagesFromEnv(process.env),
   });
   // CER needs the raw reading, which the outcome does not carry; keep it per file as it passes.
   const reads = new Map<string, ReadResult>();
@@ -149,6 +165,7 @@ export async function evalCommand(folder: string, opts: EvalOptions): Promise<vo
     });
     process.stderr.write(`Report written to ${path}\n`);
   }
+  if (opts.scores) await writeFile(opts.scores, `${JSON.stringify(scores)}\n`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;

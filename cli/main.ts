@@ -36,6 +36,8 @@ program
   .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
   .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
   .option('--ignore-attachments', 'score the pages alone: ignore e-invoice XML embedded in PDFs')
+  .option('--scores <file>', 'also write every scored field as JSON, for bench/calibrate.ts')
+  .option('--half <even|odd>', 'score one half: even = the half thresholds are fitted on, odd = held out')
   .action(evalCommand);
 
 program

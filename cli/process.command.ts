@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
-import { lineReaderFromEnv } from '../schemas/env.ts';
+import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { llmConfigFromEnv } from '../schemas/llm.ts';
 import type { RunSummary } from '../schemas/record.ts';
 import { createProgress } from './progress.ts';
@@ -25,6 +25,7 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
     limits: DEFAULT_INGEST_LIMITS,
     llm: llmConfigFromEnv(process.env),
     lineReader: lineReaderFromEnv(process.env),
+    ocrLanguages: ocrLanguagesFromEnv(process.env),
   });
   const progress = createProgress();
   let summary: RunSummary;

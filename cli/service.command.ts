@@ -20,6 +20,7 @@ function workerOptions(config: Readonly<ServiceConfig>, log: ReturnType<typeof l
   return {
     pageConcurrency: config.pageConcurrency,
     lineReader: config.lineReader,
+    ocrLanguages: config.ocrLanguages,
     documentConcurrency: config.documentConcurrency,
     lockMs: config.lockMs,
     log,
@@ -81,6 +82,7 @@ export async function workerCommand(): Promise<void> {
   log('worker started', {
     pageConcurrency: config.pageConcurrency,
     lineReader: config.lineReader,
+    ocrLanguages: config.ocrLanguages,
     database: svc.db.kind,
     storage: svc.store.kind,
   });

@@ -1,3 +1,4 @@
+import { ISO_4217 } from './parse/currency.ts';
 import { normalise } from './parse/text.ts';
 
 /**
@@ -382,6 +383,8 @@ const EXTRA_HEADINGS = [
  */
 export function isLabelOrHeading(text: string): boolean {
   if (/:\s*$/.test(text)) return true;
+  // A currency code is a column's value, not a company ("EUR").
+  if (ISO_4217.has(text.trim())) return true;
   const n = normalise(text);
   if (n === '') return true;
   return LABEL_WORDS.has(n) || EXTRA_HEADINGS.includes(n);

@@ -64,7 +64,9 @@ export const invoiceExtractor: Extractor = {
       'invoiceDate',
       findDateField(doc, { labels: INVOICE_LABELS.date, exclude: INVOICE_LABELS.dateExclude }) ??
         dateAfterNumber(doc, number) ??
-        findDateField(doc, { labels: INVOICE_LABELS.dateGeneric, exclude: INVOICE_LABELS.dateExclude }),
+        weaker(
+          findDateField(doc, { labels: INVOICE_LABELS.dateGeneric, exclude: INVOICE_LABELS.dateExclude }),
+        ),
     );
     put(
       fields,
@@ -115,11 +117,61 @@ function vendorParty(view: DocView): PartyBlock {
     !isLabelOrHeading(p.name.value) &&
     (buyer === undefined || normalise(p.name.value) !== normalise(buyer));
   const labelled = partyFromBlock(findBlock(view, INVOICE_LABELS.from));
-  if (acceptable(labelled)) return labelled;
+  if (acceptable(labelled) && labelled.name)
+    return { ...labelled, name: corroborated(view, wrappedCell(view, labelled.name)) };
   const letterhead = findParty(view);
   if (!acceptable(letterhead) || !letterhead.name)
     return { name: null, address: labelled.address ?? letterhead.address };
-  return { ...letterhead, name: letterheadName(letterhead.name) };
+  return { ...letterhead, name: corroborated(view, letterheadName(letterhead.name)) };
+}
+
+/**
+ * How far a vendor name can be trusted depends on whether the document backs it: a seller
+ * prints its name again in the footer, the legal notice or the bank details. A name printed
+ * once is weaker evidence than the layout alone suggests, and one printed again whole is
+ * stronger.
+ */
+function corroborated(view: DocView, name: Candidate<string>): Candidate<string> {
+  const n = normalise(name.value);
+  if (n.replace(/[^a-z]/g, '').length < 3) return name;
+  const own = new Set(name.words.map((w) => `${w.page}:${Math.round(w.box.y0)}`));
+  const again = view.rows.some((r) => {
+    const first = r.words[0];
+    if (!first || own.has(`${first.page}:${Math.round(first.box.y0)}`)) return false;
+    const text = normalise(r.text);
+    // The whole row, or the row after a label ("Name: ..."), is the name, not a longer one.
+    return text === n || text.endsWith(` ${n}`);
+  });
+  if (again)
+    return {
+      ...name,
+      support: Math.max(name.support ?? 0, name.certainty),
+      flags: [...name.flags, 'name-repeated'],
+    };
+  return { ...name, certainty: name.certainty * 0.9 };
+}
+
+/**
+ * A table of "Label: value" rows may centre a long value over two lines, the first of them
+ * above the label's own row ("MVM Musterhafter" over "Name: Versicherungsverein ... a.G."):
+ * unlabelled text just above the value, in its column, means the value may be only part of
+ * itself.
+ */
+function wrappedCell(view: DocView, name: Candidate<string>): Candidate<string> {
+  const first = name.words[0];
+  if (!first) return name;
+  const row = view.rows.find((r) => r.words.includes(first));
+  const above = row ? view.rows[row.index - 1] : undefined;
+  if (!row || !above || above.page !== row.page || row.box.y0 - above.box.y1 > row.height) return name;
+  const valueX = Math.min(...name.words.map((w) => w.box.x0));
+  const inColumn = above.words.every((w) => w.box.x0 >= valueX - row.height);
+  if (!inColumn || above.text.includes(':')) return name;
+  return { ...name, certainty: name.certainty * 0.8, flags: [...name.flags, 'wrapped-cell'] };
+}
+
+/** A value found by a generic one-word label ("Date", "Datum") is weaker evidence than a specific one. */
+function weaker<T>(c: Candidate<T> | null): Candidate<T> | null {
+  return c ? { ...c, certainty: c.certainty * 0.8 } : null;
 }
 
 /**

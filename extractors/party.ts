@@ -441,7 +441,12 @@ function h0(hit: LabelHit, w: PlacedWord): boolean {
 /** The segment's row from the segment on, so a label sees the colon and value beside it. */
 function rowFrom(seg: Seg): string {
   const i = seg.row.words.indexOf(seg.words[0]!);
-  return collapse(seg.row.words.slice(Math.max(0, i)).map((w) => w.text).join(' '));
+  return collapse(
+    seg.row.words
+      .slice(Math.max(0, i))
+      .map((w) => w.text)
+      .join(' '),
+  );
 }
 
 const NAME_LABELS = new Set(labelsFor('partyName').map(normalise));
@@ -459,13 +464,27 @@ export function partyFromBlock(lines: Seg[] | null): PartyBlock {
     return { name: candidate(value, [seg], 0.97), address: addressFrom(lines.slice(i + 1)) };
   }
   // A label whose value stands in a column of its own ("Nummer" beside ": 549910") is a field too.
-  const first = lines.find((s) => !isNoise(s.text) && !isStop(s.text) && !/^\s*:/.test(rowFrom(s).slice(collapse(s.text).length)));
+  const first = lines.find(
+    (s) => !isNoise(s.text) && !isStop(s.text) && !/^\s*:/.test(rowFrom(s).slice(collapse(s.text).length)),
+  );
   if (!first) return { name: null, address: null };
-  const rest = lines.slice(lines.indexOf(first) + 1);
-  return {
-    name: candidate(collapse(first.text).replace(TRAILING_REG, ''), [first], 0.95),
-    address: addressFrom(rest),
-  };
+  let rest = lines.slice(lines.indexOf(first) + 1);
+  // A long name wraps: "MVM Musterhafter" over "Versicherungsverein Musterstadt a.G.". The line
+  // under a name without a legal form continues it when that line ends in one.
+  const next = rest[0];
+  const nameSegs = [first];
+  if (
+    next &&
+    !LEGAL_SUFFIX.test(first.text) &&
+    LEGAL_SUFFIX.test(next.text) &&
+    !isStop(next.text) &&
+    !isAddressLike(next.text)
+  ) {
+    nameSegs.push(next);
+    rest = rest.slice(1);
+  }
+  const value = collapse(nameSegs.map((n) => n.text).join(' ')).replace(TRAILING_REG, '');
+  return { name: candidate(value, nameSegs, 0.95), address: addressFrom(rest) };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { DocType, ExtractedFields } from '../schemas/common.ts';
 import type { LlmConfig } from '../schemas/llm.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import { createOpenAiClient } from './adapters/llm.ts';
-import { createOcrPool } from './adapters/ocr.ts';
+import { createOcrPool, type OcrLanguageCode } from './adapters/ocr.ts';
 import { loadThresholds } from './config.ts';
 import type { IngestLimits } from './ingest.ts';
 import type { PipelineDeps } from './process-document.ts';
@@ -21,6 +21,8 @@ export interface LocalDepsOptions {
   ocrWorkers?: number;
   /** Read scans with the line recogniser too, fused with Tesseract (pipeline/ocr-fusion.ts). Default true. */
   lineReader?: boolean;
+  /** Tesseract models a page may be re-read with once its language is detected. Default all six. */
+  ocrLanguages?: readonly OcrLanguageCode[];
   /**
    * The LLM to check and complete extraction with (schemas/llm.ts, from the environment).
    * Default: none, and the pipeline is rules only. Never read from the environment here, so
@@ -39,6 +41,7 @@ export async function createLocalDeps(
   const ocr = createOcrPool({
     size: opts.ocrWorkers ?? availableParallelism(),
     lineReader: opts.lineReader ?? true,
+    ...(opts.ocrLanguages ? { languages: opts.ocrLanguages } : {}),
   });
   const deps: PipelineDeps = {
     read: (file, hooks) => readDocument(file, { ocr }, { limits: opts.limits, onPage: hooks.onPage }),

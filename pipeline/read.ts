@@ -1,4 +1,5 @@
 import sharp, { type OutputInfo } from 'sharp';
+import { detectLanguage, type Language, TESSERACT_CODE } from '../extractors/parse/language.ts';
 import type { Line, PageRead, ReadResult, Word, XmlAttachment } from '../schemas/read.ts';
 import {
   imagePageCount,
@@ -259,6 +260,52 @@ export interface OcrImageOptions {
   skip?: PreprocessOptions['skip'];
   forceScale?: number;
   targetCharHeight?: number;
+  /**
+   * The page's language when the caller knows it. Default: detected from the English reading
+   * (extractors/parse/language.ts). Either way a page not in English is read again with
+   * '<lang>+eng' when the pool has that language, and the surer reading is kept.
+   */
+  language?: Language;
+}
+
+/** The step a page's `steps` record with the model list its words were read with. */
+export const LANGUAGE_STEP = 'ocr-language:';
+/** A detected language below this confidence is not worth a second reading of the page. */
+const LANGUAGE_CONFIDENCE = 0.3;
+
+/** The model list to read the page again with, or null when English is all it needs. */
+function otherLanguage(result: OcrResult, ocr: OcrPool, known: Language | undefined): string | null {
+  let language = known;
+  if (!language) {
+    const guess = detectLanguage(result.lines.map((l) => l.text).join('\n'));
+    if (guess.language && guess.confidence >= LANGUAGE_CONFIDENCE) language = guess.language;
+  }
+  if (!language || language === 'en') return null;
+  const code = TESSERACT_CODE[language];
+  return ocr.languages?.includes(code as never) ? `${code}+eng` : null;
+}
+
+/** A word's letters without accents, lower case: what a reader that knows no accents makes of it. */
+const bare = (t: string) => t.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/ß/g, 'ss');
+
+/**
+ * The line reader's models have no accented letters: where its fused word is a Tesseract word
+ * on the same spot without its accents ("Munchen" for "München"), Tesseract's spelling stands.
+ */
+function keepAccents(fused: Line[], words: Line[]): Line[] {
+  const accented = words.flatMap((l) => l.words).filter((w) => bare(w.text) !== w.text.toLowerCase());
+  if (accented.length === 0) return fused;
+  return fused.map((line) => {
+    let changed = false;
+    const ws = line.words.map((w) => {
+      const key = bare(w.text);
+      const t = accented.find((a) => overlapShare(w.box, a.box) > 0.5 && bare(a.text) === key);
+      if (!t || t.text === w.text) return w;
+      changed = true;
+      return { ...w, text: t.text };
+    });
+    return changed ? { ...line, text: ws.map((w) => w.text).join(' '), words: ws } : line;
+  });
 }
 
 /** Preprocesses one page image and reads it, turning it upright on the way. */
@@ -287,14 +334,29 @@ export async function ocrImage(
       result = second;
     }
   }
-  const reread = await rereadWeakWords(pre, result, ocr);
-  const words = await readMissedText(pre, reread, ocr);
+  // English pages pay nothing more; a page in another language is read again with its model
+  // (and English's, for the English words and figures every invoice has), before the rereads
+  // and the fusion, so both work on the better reading.
+  let languages = 'eng';
+  const other = otherLanguage(result, ocr, options.language);
+  if (other) {
+    const second = await ocr.recognize(pre.png, other);
+    // Ties go to the page's own language: the detector already said it is not English.
+    if (second.confidence >= result.confidence) {
+      result = second;
+      languages = other;
+    }
+    pre = { ...pre, info: { ...pre.info, steps: [...pre.info.steps, `${LANGUAGE_STEP}${languages}`] } };
+  }
+  const reread = await rereadWeakWords(pre, result, ocr, languages);
+  const words = await readMissedText(pre, reread, ocr, languages);
   // A page Tesseract reads with confidence is read right (clean print, a text-heavy scan);
   // the line reader is asked where it is unsure: thermal rolls, dot matrix, faded and noisy scans.
   if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW) return { pre, result: words };
+  const fused = fusedResult(words.lines, await ocr.readLines(pre.png));
   return {
     pre: { ...pre, info: { ...pre.info, steps: [...pre.info.steps, FUSED_STEP] } },
-    result: fusedResult(words.lines, await ocr.readLines(pre.png)),
+    result: languages === 'eng' ? fused : { ...fused, lines: keepAccents(fused.lines, words.lines) },
   };
 }
 
@@ -329,6 +391,8 @@ export async function rereadWeakWords(
   pre: PreprocessedPage,
   result: OcrResult,
   ocr: OcrPool,
+  /** Tesseract's model list the page was read with. Default 'eng'. */
+  languages = 'eng',
 ): Promise<OcrResult> {
   const weak = (w: Word) => w.confidence < WEAK_WORD && /[\p{L}\p{N}]/u.test(w.text);
   let budget = MAX_REREADS;
@@ -369,7 +433,7 @@ export async function rereadWeakWords(
         .extract({ left, top, width, height })
         .png({ compressionLevel: 1 })
         .toBuffer();
-      const fresh = (await ocr.recognize(crop)).lines
+      const fresh = (await ocr.recognize(crop, languages)).lines
         .flatMap((l) => l.words)
         .map((w) => ({
           ...w,
@@ -486,6 +550,8 @@ export async function readMissedText(
   pre: PreprocessedPage,
   result: OcrResult,
   ocr: OcrPool,
+  /** Tesseract's model list the page was read with. Default 'eng'. */
+  languages = 'eng',
 ): Promise<OcrResult> {
   const words = result.lines.flatMap((l) => l.words);
   if (words.length < 5) return result;
@@ -558,7 +624,7 @@ export async function readMissedText(
       .extract({ left, top, width, height })
       .png({ compressionLevel: 1 })
       .toBuffer();
-    for (const line of (await ocr.recognize(crop)).lines) {
+    for (const line of (await ocr.recognize(crop, languages)).lines) {
       const found = line.words
         .map((w) => ({
           ...w,

@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { reviewSlaHoursOf } from '../schemas/env.ts';
 import type { JobOf } from '../schemas/jobs.ts';
-import { createOcrPool, type OcrPool } from './adapters/ocr.ts';
+import { createOcrPool, type OcrLanguageCode, type OcrPool } from './adapters/ocr.ts';
 import { parseJob, QUEUE_NAMES, redisOptions } from './adapters/queues.ts';
 import { storageKeys } from './adapters/storage.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
@@ -25,6 +25,8 @@ export interface WorkerOptions {
   pageConcurrency: number;
   /** Fuse the line recogniser's reading with Tesseract's. Default true. */
   lineReader?: boolean;
+  /** Tesseract models a page may be re-read with (PAPERLINE_OCR_LANGUAGES). Default all six. */
+  ocrLanguages?: readonly OcrLanguageCode[];
   documentConcurrency: number;
   /** A job not heart-beaten for this long is taken over by another worker (a dead process). */
   lockMs: number;
@@ -71,7 +73,11 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
   const ocrPool = () => {
-    ocr ??= createOcrPool({ size: opts.pageConcurrency, lineReader: opts.lineReader ?? true });
+    ocr ??= createOcrPool({
+      size: opts.pageConcurrency,
+      lineReader: opts.lineReader ?? true,
+      ...(opts.ocrLanguages ? { languages: opts.ocrLanguages } : {}),
+    });
     return ocr;
   };
   const recent = new RecentFiles(8);

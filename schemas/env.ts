@@ -3,6 +3,10 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type LlmConfig, LlmConfigError, llmConfigFromEnv } from './llm.ts';
 
+/** Tesseract's names of the languages whose data ships with Paperline (npm @tesseract.js-data/*). */
+export const OCR_LANGUAGE_CODES = ['eng', 'deu', 'fra', 'nld', 'spa', 'ita'] as const;
+export type OcrLanguageCode = (typeof OCR_LANGUAGE_CODES)[number];
+
 /** Environment strings that mean a number; an empty value counts as unset. */
 const int = (min: number) =>
   z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
@@ -73,6 +77,19 @@ export const EnvSchema = z
     PAPERLINE_OCR_LINE_READER: bool.describe(
       'whether scans Tesseract is unsure of are also read by the line recogniser (PaddleOCR) and the two fused; `paperline process`, `eval` and `bench` read it too. Default true',
     ),
+    PAPERLINE_OCR_LANGUAGES: z
+      .preprocess(
+        (v) =>
+          v === '' || v === undefined
+            ? undefined
+            : String(v)
+                .split(',')
+                .map((c) => c.trim().toLowerCase()),
+        z.array(z.enum(OCR_LANGUAGE_CODES)).min(1).optional(),
+      )
+      .describe(
+        "languages scans may be read in, comma-separated Tesseract codes (eng, deu, fra, nld, spa, ita); each page is read in English first and read again with its own language's model when it is detected as another of these. `eng` alone reads English only. Default all six",
+      ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .optional()
@@ -97,6 +114,8 @@ export interface ServiceConfig {
   runWorkers: boolean;
   /** Read scans with the line recogniser too (pipeline/ocr-fusion.ts). */
   lineReader: boolean;
+  /** Languages scans may be read in (createOcrPool's `languages`). */
+  ocrLanguages: readonly OcrLanguageCode[];
   logLevel: string;
   review: {
     /** SLA hours per department; `default` also covers documents of no known type. */
@@ -119,6 +138,20 @@ export function lineReaderFromEnv(env: Record<string, string | undefined>): bool
   const parsed = EnvSchema.shape.PAPERLINE_OCR_LINE_READER.safeParse(env.PAPERLINE_OCR_LINE_READER);
   if (!parsed.success) throw new EnvError(['PAPERLINE_OCR_LINE_READER: expected true or false']);
   return yes(parsed.data, true);
+}
+
+/**
+ * `PAPERLINE_OCR_LANGUAGES` for the batch commands, like lineReaderFromEnv: the Tesseract
+ * languages scans may be read in. Throws an EnvError on a code that is not one of them.
+ */
+export function ocrLanguagesFromEnv(env: Record<string, string | undefined>): readonly OcrLanguageCode[] {
+  const parsed = EnvSchema.shape.PAPERLINE_OCR_LANGUAGES.safeParse(env.PAPERLINE_OCR_LANGUAGES);
+  if (!parsed.success) {
+    throw new EnvError([
+      `PAPERLINE_OCR_LANGUAGES: expected a comma list of ${OCR_LANGUAGE_CODES.join(', ')}`,
+    ]);
+  }
+  return Object.freeze([...(parsed.data ?? OCR_LANGUAGE_CODES)]);
 }
 
 export class EnvError extends Error {
@@ -181,6 +214,7 @@ export function loadServiceConfig(
     lockMs: e.PAPERLINE_LOCK_MS ?? 60_000,
     runWorkers: yes(e.PAPERLINE_RUN_WORKERS, true),
     lineReader: yes(e.PAPERLINE_OCR_LINE_READER, true),
+    ocrLanguages: Object.freeze([...(e.PAPERLINE_OCR_LANGUAGES ?? OCR_LANGUAGE_CODES)]),
     logLevel: e.LOG_LEVEL ?? 'info',
     review: Object.freeze({
       slaHours: Object.freeze({

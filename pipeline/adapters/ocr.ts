@@ -1,7 +1,9 @@
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Tesseract from 'tesseract.js';
+import { OCR_LANGUAGE_CODES, type OcrLanguageCode } from '../../schemas/env.ts';
 import type { Line, Word } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
 import { createLineOcr, type ReaderLine } from './line-ocr.ts';
@@ -23,7 +25,13 @@ export interface OrientationResult {
 }
 
 export interface OcrPool {
-  recognize(png: Buffer): Promise<OcrResult>;
+  /**
+   * Reads a page image. `languages` is Tesseract's model list, e.g. 'deu+eng' (default
+   * 'eng'); any other than English must be among the pool's `languages`.
+   */
+  recognize(png: Buffer, languages?: string): Promise<OcrResult>;
+  /** Languages besides English this pool may read a page in (Tesseract codes); none when absent. */
+  readonly languages?: readonly OcrLanguageCode[];
   /** The second recogniser's lines (adapters/line-ocr.ts), when the pool has one. */
   readLines?(png: Buffer): Promise<ReaderLine[]>;
   detectOrientation(png: Buffer): Promise<OrientationResult>;
@@ -56,17 +64,42 @@ export interface OcrPoolOptions {
    * false reads with Tesseract alone.
    */
   lineReader?: boolean;
+  /**
+   * Languages pages may be read in, Tesseract codes; every page is read in English first,
+   * and one in another of these is read again with '<lang>+eng' (pipeline/read.ts). A worker
+   * for such a model starts only when a page needs it, one per pool slot at most. Default:
+   * all of OCR_LANGUAGE_CODES; ['eng'] reads English only.
+   */
+  languages?: readonly OcrLanguageCode[];
 }
 
 export const DEFAULT_PSM: PageSegMode = '6';
 
+export { OCR_LANGUAGE_CODES, type OcrLanguageCode };
+
 /** Language data shipped in npm packages, so tesseract never reaches for its CDN. */
 function languageDirs() {
   const require = createRequire(import.meta.url);
+  const dir = (lang: string, variant: string) =>
+    join(dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)), variant);
   return {
-    eng: join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int'),
-    osd: join(dirname(require.resolve('@tesseract.js-data/osd/package.json')), '4.0.0'),
+    eng: dir('eng', '4.0.0_best_int'),
+    osd: dir('osd', '4.0.0'),
+    /** The LSTM-only best_int model of each language, as the English one. */
+    lstm: (lang: OcrLanguageCode) => dir(lang, '4.0.0_best_int'),
   };
+}
+
+/**
+ * tesseract.js reads every language of a worker from one `langPath`, and each npm package has
+ * its own folder: a model list such as 'deu+eng' needs a folder holding links to both.
+ */
+async function linkLanguages(codes: readonly OcrLanguageCode[], dirs: ReturnType<typeof languageDirs>) {
+  const folder = await mkdtemp(join(tmpdir(), 'paperline-tessdata-'));
+  await Promise.all(
+    codes.map((c) => symlink(join(dirs.lstm(c), `${c}.traineddata.gz`), join(folder, `${c}.traineddata.gz`))),
+  );
+  return folder;
 }
 
 type TesseractModule = typeof Tesseract;
@@ -74,6 +107,12 @@ let tesseractPromise: Promise<TesseractModule> | null = null;
 function loadTesseract(): Promise<TesseractModule> {
   tesseractPromise ??= import('tesseract.js').then((m) => (m.default ?? m) as TesseractModule);
   return tesseractPromise;
+}
+
+/** One recognition slot of the pool: its English worker and at most one other model list's. */
+interface Slot {
+  eng: Tesseract.Worker;
+  extra: { langs: string; worker: Tesseract.Worker } | null;
 }
 
 class TimeoutError extends Error {}
@@ -115,8 +154,14 @@ class WorkerPool<W> {
     this.#closedSignal.catch(() => {});
   }
 
-  async run<T>(job: (w: W) => Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    const worker = await this.#acquire();
+  /** `prefers`: an idle worker it picks is taken before the others. */
+  async run<T>(
+    job: (w: W) => Promise<T>,
+    timeoutMs: number,
+    what: string,
+    prefers?: (w: W) => boolean,
+  ): Promise<T> {
+    const worker = await this.#acquire(prefers);
     try {
       const result = await Promise.race([withTimeout(job(worker), timeoutMs, what), this.#closedSignal]);
       this.#release(worker);
@@ -129,9 +174,10 @@ class WorkerPool<W> {
     }
   }
 
-  async #acquire(): Promise<W> {
+  async #acquire(prefers?: (w: W) => boolean): Promise<W> {
     if (this.#closed) throw new PoolClosedError('The OCR pool is closed.');
-    const idle = this.#idle.pop();
+    const i = prefers ? this.#idle.findLastIndex(prefers) : -1;
+    const idle = i >= 0 ? this.#idle.splice(i, 1)[0] : this.#idle.pop();
     if (idle !== undefined) return idle;
     if (this.#all.size + this.#starting < this.size) return this.#spawn();
     return new Promise<W>((resolve, reject) => this.#waiters.push({ resolve, reject }));
@@ -258,15 +304,19 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     logger: () => {},
   };
 
-  const recognizers = new WorkerPool<Tesseract.Worker>(
-    size,
-    async () => {
-      const T = await loadTesseract();
-      const worker = await withTimeout(
-        T.createWorker('eng', T.OEM.LSTM_ONLY, { ...baseOptions, langPath: dirs.eng }),
-        startTimeoutMs,
-        'Starting an OCR worker',
-      );
+  const others: OcrLanguageCode[] = [
+    ...new Set<OcrLanguageCode>(options.languages ?? OCR_LANGUAGE_CODES),
+  ].filter((l) => l !== 'eng');
+  let linked: Promise<string> | null = null;
+
+  const startWorker = async (langs: string, langPath: string) => {
+    const T = await loadTesseract();
+    const worker = await withTimeout(
+      T.createWorker(langs, T.OEM.LSTM_ONLY, { ...baseOptions, langPath }),
+      startTimeoutMs,
+      'Starting an OCR worker',
+    );
+    try {
       await worker.setParameters({
         tessedit_pageseg_mode: psm as Tesseract.PSM,
         // Pages reach OCR at about 300 dpi; without this tesseract guesses from the image header.
@@ -276,10 +326,42 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
         // Tesseract's notes ("Detected 12 diacritics") would otherwise go to our stdout.
         debug_file: '/dev/null',
       });
-      return worker;
+    } catch (e) {
+      await worker.terminate().catch(() => {});
+      throw e;
+    }
+    return worker;
+  };
+
+  // Each slot keeps its English worker and, once a page needed one, one worker for another
+  // model list: pages of one document share a language, so the last one used is the likely next.
+  const recognizers = new WorkerPool<Slot>(
+    size,
+    async () => ({ eng: await startWorker('eng', dirs.eng), extra: null }),
+    async (slot) => {
+      await Promise.all([slot.eng.terminate(), slot.extra?.worker.terminate()]);
     },
-    (w) => w.terminate().then(() => {}),
   );
+
+  const workerFor = async (slot: Slot, langs: string): Promise<Tesseract.Worker> => {
+    if (langs === 'eng') return slot.eng;
+    if (slot.extra?.langs === langs) return slot.extra.worker;
+    const codes = langs.split('+');
+    const unknown = codes.filter((c) => c !== 'eng' && !others.includes(c as OcrLanguageCode));
+    if (unknown.length > 0) {
+      throw new PipelineError(
+        'internal-error',
+        `The OCR pool has no language data for ${unknown.join(', ')}.`,
+      );
+    }
+    const old = slot.extra;
+    slot.extra = null;
+    await old?.worker.terminate().catch(() => {});
+    linked ??= linkLanguages(['eng', ...others], dirs);
+    const worker = await startWorker(langs, await linked);
+    slot.extra = { langs, worker };
+    return worker;
+  };
 
   // Orientation detection needs the legacy engine; one worker is plenty, it takes ~0.1-0.5 s a page.
   const detectors = new WorkerPool<Tesseract.Worker>(
@@ -304,12 +386,15 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
 
   const lines = options.lineReader === false ? null : createLineOcr({ timeoutMs });
   return {
-    async recognize(png) {
+    languages: others,
+    async recognize(png, languages = 'eng') {
       try {
         const { data } = await recognizers.run(
-          (w) => w.recognize(png, {}, { blocks: true, text: false }),
+          async (slot) =>
+            (await workerFor(slot, languages)).recognize(png, {}, { blocks: true, text: false }),
           timeoutMs,
           'Reading one page',
+          (slot) => (slot.extra?.langs ?? 'eng') === languages,
         );
         return linesFromBlocks(data.blocks);
       } catch (e) {
@@ -336,6 +421,9 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     ...(lines ? { readLines: (png: Buffer) => lines.readLines(png) } : {}),
     async close() {
       await Promise.all([recognizers.close(), detectors.close(), lines?.close()]);
+      const folder = linked;
+      linked = null;
+      if (folder) await rm(await folder, { recursive: true, force: true }).catch(() => {});
     },
   };
 }

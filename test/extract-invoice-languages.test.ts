@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { defaultClassifiers } from '../classifiers/index.ts';
+import { invoiceExtractor } from '../extractors/invoice.extractor.ts';
+import { isLabelOrHeading, labelsFor } from '../extractors/invoice-labels.ts';
+import { openPdf } from '../pipeline/adapters/pdf.ts';
+import { textLayerPage } from '../pipeline/read.ts';
+import type { ReadResult } from '../schemas/read.ts';
+import { EINVOICE_DIR } from './helpers/einvoice.ts';
+import { readFromText } from './helpers/read-builder.ts';
+
+/** The pages alone, as the visual reading sees them: the embedded XML is not looked at. */
+async function pagesOf(name: string): Promise<ReadResult> {
+  const pdf = await openPdf(new Uint8Array(await readFile(`${EINVOICE_DIR}${name}`)));
+  try {
+    const pages = [];
+    for (let n = 1; n <= pdf.numPages; n++) pages.push(textLayerPage(n, await pdf.readTextLayer(n, 72), 72));
+    return { pages };
+  } finally {
+    await pdf.close();
+  }
+}
+
+const values = (read: ReadResult) =>
+  Object.fromEntries(Object.entries(invoiceExtractor.extract(read)).map(([k, f]) => [k, f.value]));
+
+describe.skipIf(!existsSync(`${EINVOICE_DIR}SOURCE.md`))(
+  'real German and French invoices, pages only',
+  () => {
+    it('reads a German ZUGFeRD rendering: vendor from "Name:" in the Verkäufer block, date after the number', async () => {
+      const read = await pagesOf('XML-Rechnung_FX_EN16931_Einfach.pdf');
+      expect(defaultClassifiers().classify(read).docType).toBe('invoice');
+      expect(values(read)).toMatchObject({
+        vendorName: 'Lieferant GmbH',
+        invoiceNumber: '471102',
+        invoiceDate: '2018-03-05',
+        currency: 'EUR',
+        subtotal: '473.00',
+        taxAmount: '56.87',
+        total: '529.87',
+      });
+    });
+
+    it('reads a French Factur-X invoice: the letterhead cut at its separator, "Date de facture", "Total TTC"', async () => {
+      const read = await pagesOf('FNFE-factur-x-examples_Facture_FR_BASICWL.pdf');
+      expect(defaultClassifiers().classify(read).docType).toBe('invoice');
+      expect(values(read)).toMatchObject({
+        vendorName: 'Au bon moulin SARL',
+        invoiceNumber: 'FA-2017-0010',
+        invoiceDate: '2017-11-13',
+        currency: 'EUR',
+        total: '671.15',
+      });
+    });
+  },
+);
+
+describe('invoice labels in six languages', () => {
+  it('knows the invoice-number label of each language and tries generic words last', () => {
+    const number = labelsFor('number');
+    for (const l of [
+      'invoice no',
+      'rechnungsnummer',
+      'numero de facture',
+      'factuurnummer',
+      'numero de factura',
+      'numero fattura',
+    ])
+      expect(number).toContain(l);
+    const date = labelsFor('date');
+    expect(date.indexOf('date de facture')).toBeLessThan(date.indexOf('date'));
+    expect(date.at(-1)).toBe('data');
+  });
+
+  it('refuses labels, headings and currency codes as vendor names, and keeps names', () => {
+    for (const t of [
+      'Billing Address',
+      'Hotel Details',
+      'Web Services',
+      'Verkäufer',
+      'Rechnungsadresse:',
+      'EUR',
+      'Nummer',
+    ])
+      expect(isLabelOrHeading(t)).toBe(true);
+    for (const t of ['Lieferant GmbH', 'Au bon moulin', 'IBM', 'Bakkerij De Korf B.V.'])
+      expect(isLabelOrHeading(t)).toBe(false);
+  });
+
+  it('never takes a heading for the vendor, nor the buyer', () => {
+    const read = readFromText([
+      'Billing Address',
+      'Kunden AG Mitte',
+      'Kundenstraße 15',
+      '69876 Frankfurt',
+      'Rechnung Nr. 4711 vom 05.03.2024',
+      'Gesamtbetrag 119,00 EUR',
+    ]);
+    const vendor = invoiceExtractor.extract(read).vendorName?.value;
+    expect(vendor).not.toBe('Billing Address');
+    expect(vendor).not.toBe('Kunden AG Mitte');
+    expect(values(read)).toMatchObject({ invoiceNumber: '4711', invoiceDate: '2024-03-05', total: '119.00' });
+  });
+});
