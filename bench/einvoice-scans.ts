@@ -246,11 +246,11 @@ export async function makeScans(options: MakeScansOptions): Promise<MakeScansRes
 /** No date or timing in it: a rerun must leave the folder byte-identical. */
 function sourceMd(dataset: string, out: string, dpi: number, seed: number, r: MakeScansResult): string {
   const repo = resolve(import.meta.dirname, '..');
-  // Relative where that stays readable (the default dataset is ../shared/...), so the command
-  // works from any checkout; absolute for a folder elsewhere such as /tmp.
+  // Relative for the shared datasets beside the checkout (../shared/...), so the command works
+  // from any checkout; absolute for a folder elsewhere such as /tmp.
   const shown = (p: string) => {
     const rel = relative(repo, p);
-    return rel.startsWith('../..') ? p : rel || '.';
+    return rel.startsWith('../shared/') || !rel.startsWith('..') ? rel || '.' : p;
   };
   return `# ${basename(out)}: scanned copies of ${basename(dataset)}
 

@@ -92,8 +92,8 @@ export const INVOICE_TERMS = {
   },
   date: {
     en: ['invoice date', 'date of issue', 'issue date', 'issued', 'dated', 'inv date', 'tax point', 'date'],
-    de: ['rechnungsdatum', 'belegdatum', 'ausstellungsdatum', 'datum', 'vom'],
-    fr: ['date de facture', 'date de facturation', 'date d emission', 'date', 'du'],
+    de: ['rechnungsdatum', 'belegdatum', 'ausstellungsdatum', 'datum'],
+    fr: ['date de facture', 'date de facturation', 'date d emission', 'date'],
     nl: ['factuurdatum', 'datum'],
     es: ['fecha de factura', 'fecha de emision', 'fecha factura', 'fecha'],
     it: ['data fattura', 'data documento', 'data emissione', 'data'],
@@ -303,8 +303,6 @@ const LANGUAGE_ORDER: Language[] = ['en', 'de', 'fr', 'nl', 'es', 'it'];
 const GENERIC = new Set([
   'date',
   'datum',
-  'vom',
-  'du',
   'fecha',
   'data',
   'invoice',

@@ -118,18 +118,66 @@ function vendorParty(view: DocView): PartyBlock {
     (buyer === undefined || normalise(p.name.value) !== normalise(buyer));
   const labelled = partyFromBlock(findBlock(view, INVOICE_LABELS.from));
   if (acceptable(labelled) && labelled.name)
-    return { ...labelled, name: corroborated(view, wrappedCell(view, labelled.name)) };
+    return { ...labelled, name: corroborated(view, wrappedCell(view, rejoined(view, labelled.name))) };
   const letterhead = findParty(view);
   if (!acceptable(letterhead) || !letterhead.name)
     return { name: null, address: labelled.address ?? letterhead.address };
-  return { ...letterhead, name: corroborated(view, letterheadName(letterhead.name)) };
+  // A top line that is the value of a label ("Name: …" in a table of fields) is not a letterhead:
+  // a name label keeps it, as a labelled value, and any other label ("Anschrift:") refuses it.
+  const label = labelBefore(view, letterhead.name);
+  if (label !== null) {
+    if (!NAME_LABELS.has(normalise(label))) return { name: null, address: letterhead.address };
+    return { ...letterhead, name: corroborated(view, wrappedCell(view, rejoined(view, letterhead.name))) };
+  }
+  return { ...letterhead, name: corroborated(view, rejoined(view, letterheadName(letterhead.name))) };
+}
+
+/**
+ * PDF producers kern long words into pieces and the text layer then reads a space inside the
+ * word ("Liefer ant GmbH", "Taxiunter nehmen"). Two pieces are one word where the document
+ * prints them joined elsewhere ("Lieferantenstraße", "Taxiunternehmen"), as a word or the
+ * start of one.
+ */
+function rejoined(view: DocView, name: Candidate<string>): Candidate<string> {
+  const own = new Set(name.words);
+  const vocabulary = new Set<string>();
+  for (const r of view.rows)
+    for (const w of r.words) if (!own.has(w)) vocabulary.add(w.text.toLowerCase().replace(/[^\p{L}]/gu, ''));
+  const known = (s: string) =>
+    vocabulary.has(s) ||
+    (s.length >= 6 && [...vocabulary].some((v) => v.length > s.length && v.startsWith(s)));
+  const parts = name.value.split(' ');
+  const out: string[] = [];
+  for (const part of parts) {
+    const prev = out.at(-1);
+    const joined = prev === undefined ? '' : `${prev}${part}`.toLowerCase();
+    if (prev && /^\p{L}+$/u.test(prev) && /^\p{Ll}+$/u.test(part) && known(joined))
+      out[out.length - 1] = `${prev}${part}`;
+    else out.push(part);
+  }
+  const value = out.join(' ');
+  return value === name.value ? name : { ...name, value, flags: [...name.flags, 'rejoined-word'] };
+}
+
+const NAME_LABELS = new Set(labelsFor('partyName').map(normalise));
+
+/** The label printed just before a value on its row ("Name" in "Name: Lieferant GmbH"), if any. */
+function labelBefore(view: DocView, value: Candidate<string>): string | null {
+  const first = value.words[0];
+  const row = first ? view.rows.find((r) => r.words.includes(first)) : undefined;
+  if (!row || !first) return null;
+  const before = row.words.slice(0, row.words.indexOf(first));
+  const text = before
+    .map((w) => w.text)
+    .join(' ')
+    .trim();
+  return /:$/.test(text) ? text.replace(/\s*:$/, '') : null;
 }
 
 /**
  * How far a vendor name can be trusted depends on whether the document backs it: a seller
- * prints its name again in the footer, the legal notice or the bank details. A name printed
- * once is weaker evidence than the layout alone suggests, and one printed again whole is
- * stronger.
+ * prints its name again in the footer, the legal notice or the bank details, and a name printed
+ * again whole is stronger evidence than the layout alone.
  */
 function corroborated(view: DocView, name: Candidate<string>): Candidate<string> {
   const n = normalise(name.value);
@@ -142,13 +190,13 @@ function corroborated(view: DocView, name: Candidate<string>): Candidate<string>
     // The whole row, or the row after a label ("Name: ..."), is the name, not a longer one.
     return text === n || text.endsWith(` ${n}`);
   });
-  if (again)
-    return {
-      ...name,
-      support: Math.max(name.support ?? 0, name.certainty),
-      flags: [...name.flags, 'name-repeated'],
-    };
-  return { ...name, certainty: name.certainty * 0.9 };
+  // A wrapped value may be half a name, however often that half is printed.
+  if (!again || name.flags.includes('wrapped-cell')) return name;
+  return {
+    ...name,
+    support: Math.max(name.support ?? 0, name.certainty),
+    flags: [...name.flags, 'name-repeated'],
+  };
 }
 
 /**
@@ -159,14 +207,15 @@ function corroborated(view: DocView, name: Candidate<string>): Candidate<string>
  */
 function wrappedCell(view: DocView, name: Candidate<string>): Candidate<string> {
   const first = name.words[0];
-  if (!first) return name;
+  // Only a labelled value sits in a cell; a name under a block heading ("From") does not.
+  if (!first || labelBefore(view, name) === null) return name;
   const row = view.rows.find((r) => r.words.includes(first));
   const above = row ? view.rows[row.index - 1] : undefined;
   if (!row || !above || above.page !== row.page || row.box.y0 - above.box.y1 > row.height) return name;
   const valueX = Math.min(...name.words.map((w) => w.box.x0));
   const inColumn = above.words.every((w) => w.box.x0 >= valueX - row.height);
   if (!inColumn || above.text.includes(':')) return name;
-  return { ...name, certainty: name.certainty * 0.8, flags: [...name.flags, 'wrapped-cell'] };
+  return { ...name, certainty: name.certainty * 0.6, flags: [...name.flags, 'wrapped-cell'] };
 }
 
 /** A value found by a generic one-word label ("Date", "Datum") is weaker evidence than a specific one. */
