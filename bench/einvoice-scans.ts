@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
+import { mulberry32 } from '../samples/generator/prng.ts';
 
 export const DEFAULT_DPI = 200;
 export const DEFAULT_SEED = 17;
@@ -30,18 +31,6 @@ export function defaultDataset(): string {
 /** A sibling folder, so the dataset itself stays as it was downloaded. */
 export function defaultOut(dataset: string): string {
   return `${resolve(dataset)}-scans`;
-}
-
-/** mulberry32: tiny, and pure 32-bit integer arithmetic, so every platform draws the same numbers. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** FNV-1a over the seed and the name: each file gets its own stream, independent of file order. */
