@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildView, findLabels, type PlacedWord, type Row, segmentEnd } from '../extractors/layout.ts';
 import { parseAmount } from '../extractors/parse/amount.ts';
 import { parseDate } from '../extractors/parse/date.ts';
-import { collapse, normalise } from '../extractors/parse/text.ts';
+import { collapse, editDistance, normalise } from '../extractors/parse/text.ts';
 import type { Box, DocType, Evidence, ExtractedField, ExtractedFields } from '../schemas/common.ts';
 import { DOCUMENT_SCHEMAS } from '../schemas/documents.ts';
 import type { ReadResult } from '../schemas/read.ts';
@@ -165,6 +165,19 @@ export async function findVendor(db: Sql, docType: DocType, id: VendorIdentity):
     );
     if (r) return toVendor(r);
   }
+  // A name misread by a letter or two ("LAN HING" for "LIAN HING") is still the vendor: the
+  // closest known name within a few edits, when no other one is as close.
+  if (id.nameKey) {
+    const rows = await db.query<RawVendor & { name_key: string | null }>(
+      `SELECT ${cols}, name_key FROM vendors WHERE doc_type = $1 AND name_key IS NOT NULL`,
+      [docType],
+    );
+    const near = rows
+      .map((r) => ({ r, d: nameDistance(id.nameKey!, r.name_key!) }))
+      .filter((x) => x.d !== null)
+      .sort((a, b) => a.d! - b.d!);
+    if (near[0] && (near.length === 1 || near[1]!.d! > near[0].d!)) return toVendor(near[0].r);
+  }
   // Layout only stands in when the page names nobody: two vendors on one invoicing product
   // share a template, and a different name or tax id on it means a different vendor.
   if (id.layout.length && !id.nameKey && !id.taxId) {
@@ -177,6 +190,18 @@ export async function findVendor(db: Sql, docType: DocType, id: VendorIdentity):
     if (best) return toVendor(best.r);
   }
   return null;
+}
+
+/**
+ * Edits between two name keys when they are close enough to be one name misread: at most one
+ * edit in eight characters, and never in a name under six; null otherwise.
+ */
+export function nameDistance(a: string, b: string): number | null {
+  const len = Math.max(a.length, b.length);
+  if (len < 6) return a === b ? 0 : null;
+  const max = Math.floor(len / 8);
+  const d = editDistance(a, b, max);
+  return d <= max ? d : null;
 }
 
 export async function getVendor(db: Sql, id: string): Promise<VendorRow | null> {
@@ -412,7 +437,10 @@ export async function learnFromCorrections(
   const lessons = opts.corrections.flatMap((c) =>
     lessonsFrom(opts.docType, opts.read, c.field, c.value, c.evidence),
   );
-  if (!lessons.length) return null;
+  // A corrected issuer name is worth keeping even where the page's misreading of it cannot
+  // be located: it is how the vendor's next documents get its name right.
+  const issuerCorrected = opts.corrections.some((c) => c.field === ISSUER_FIELD[opts.docType]);
+  if (!lessons.length && !issuerCorrected) return null;
   const vendor = await ensureVendor(tx, opts.docType, identify(opts.docType, opts.read, opts.fields));
   if (!vendor) return null;
   const entries: MemoryEntry[] = [];
@@ -567,8 +595,23 @@ export async function applyVendorMemory(
   const vendor = await findVendor(db, docType, identify(docType, read, fields));
   if (!vendor) return fields;
   const entries = await liveLessons(db, vendor.id);
-  if (!entries.length) return fields;
   const out: ExtractedFields = { ...fields };
+  // The issuer's name as its approved documents spell it: a misread of it on this page gives
+  // way to the known name, a match is confirmed.
+  const issuer = ISSUER_FIELD[docType];
+  const current = out[issuer];
+  const printed = typeof current?.value === 'string' ? nameKey(current.value) : null;
+  const known = nameKey(vendor.name);
+  if (current && printed && known && vendor.name !== current.value && nameDistance(printed, known) !== null) {
+    out[issuer] = {
+      ...current,
+      value: vendor.name,
+      confidence: Math.max(current.confidence, BY_LABEL),
+      flags: [...(current.flags ?? []), 'vendor-memory', 'vendor-name'],
+    };
+  } else if (current && vendor.name === current.value) {
+    out[issuer] = { ...current, flags: [...new Set([...(current.flags ?? []), 'vendor-memory-agrees'])] };
+  }
   const order = entries.find((e) => e.kind === 'date-order')?.data.order as 'DMY' | 'MDY' | undefined;
   const decimal = entries.find((e) => e.kind === 'number-locale')?.data.decimal as '.' | ',' | undefined;
   const tag = (e: MemoryEntry) => ['vendor-memory', `memory:${e.entryId}`];
@@ -592,7 +635,8 @@ export async function applyVendorMemory(
 
   const rows = buildView(read).rows;
   for (const e of entries) {
-    if (e.kind !== 'position') continue;
+    // The issuer's name is what found the vendor; its spelling is handled above.
+    if (e.kind !== 'position' || e.field === issuer) continue;
     const kind = fieldKind(docType, e.field);
     if (!kind || kind === 'list') continue;
     const lesson = e.data as unknown as PositionLesson;
@@ -607,6 +651,14 @@ export async function applyVendorMemory(
         ...current,
         confidence: Math.max(current.confidence, AGREED),
         flags: [...(current.flags ?? []).filter((x) => x !== 'ambiguous-date-order'), 'vendor-memory-agrees'],
+      };
+    } else if (current && current.confidence >= (byLabel ? BY_LABEL : BY_POSITION)) {
+      // Memory does not overrule a value the rules read more surely than it reads its own (a
+      // shop's receipts vary in length, so a total moves); it casts doubt, which the
+      // confidence model weighs.
+      out[e.field] = {
+        ...current,
+        flags: [...new Set([...(current.flags ?? []), 'vendor-memory-disagrees'])],
       };
     } else {
       out[e.field] = {
