@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { DocType } from '../schemas/common.ts';
+import { requiredFields } from '../schemas/documents.ts';
 import { type Thresholds, ThresholdsSchema } from '../schemas/thresholds.ts';
 
 export const DEFAULT_THRESHOLDS_PATH = fileURLToPath(new URL('./thresholds.json', import.meta.url));
@@ -22,7 +23,25 @@ export async function loadThresholds(path: string = DEFAULT_THRESHOLDS_PATH): Pr
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`Invalid thresholds file ${path}:\n${problems.join('\n')}`);
   }
+  for (const [docType, forType] of Object.entries(parsed.data.types)) {
+    const required = requiredFields(docType as DocType);
+    for (const [field, policy] of Object.entries(forType?.policy ?? {})) {
+      if (policy !== 'required' && required.includes(field)) {
+        throw new ConfigError(
+          `Invalid thresholds file ${path}:\n  types.${docType}.policy.${field}: the ${docType} schema requires ${field}; it cannot be ${policy}`,
+        );
+      }
+    }
+  }
   return Object.freeze(parsed.data);
+}
+
+export type FieldPolicy = 'required' | 'optional' | 'ignored';
+
+/** What a field's absence or doubt means for posting (see TypeThresholdsSchema.policy). */
+export function fieldPolicy(t: Thresholds, docType: DocType, field: string): FieldPolicy {
+  if (requiredFields(docType).includes(field)) return 'required';
+  return t.types[docType]?.policy?.[field] ?? 'optional';
 }
 
 export function classThreshold(t: Thresholds, docType: DocType): number {

@@ -45,7 +45,15 @@ export const PostedRecordSchema = z.object({
   docType: DocTypeSchema,
   department: DepartmentSchema,
   classConfidence: z.number(),
-  fields: z.record(z.string(), ExtractedFieldSchema).describe('every extracted field'),
+  fields: z
+    .record(z.string(), ExtractedFieldSchema)
+    .describe('every extracted field that is posted (all of them on a review item)'),
+  withheld: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "optional fields that were read but not sure enough to post, left out of `fields` (the thresholds file's policy); absent when none were",
+    ),
   pages: z.array(PageSummarySchema).describe('how each page was read'),
   schemaVersion: z.string(),
   processedAt: z.string().describe('ISO 8601 time the record was made'),

@@ -10,6 +10,12 @@ export const TypeThresholdsSchema = z.object({
     .record(z.string(), Confidence)
     .optional()
     .describe('per-field minimum confidence, overriding fieldConfidence'),
+  policy: z
+    .record(z.string(), z.enum(['required', 'optional', 'ignored']))
+    .optional()
+    .describe(
+      "per-field posting policy: 'required' must be present and confident to post; 'optional' is posted when confident, otherwise withheld from the record (listed in its `withheld`) without sending it to review; 'ignored' is neither checked nor posted. Fields the schema requires are always required; others default to optional",
+    ),
   fusedFields: z
     .record(z.string(), Confidence)
     .optional()

@@ -20,6 +20,84 @@ const receipt = (): ExtractedFields => ({
 describe('route', async () => {
   const thresholds = await loadThresholds();
 
+  describe('posting policy', () => {
+    const policy = (p: Record<string, 'required' | 'optional' | 'ignored'>) => ({
+      default: { classConfidence: 0.5, fieldConfidence: 0.6 },
+      types: { receipt: { fields: { merchantAddress: 0.9, taxAmount: 0.9 }, policy: p } },
+    });
+
+    it('withholds a doubtful optional field and posts the rest, without a review reason', () => {
+      const fields = { ...receipt(), merchantAddress: field('1 JALAN SAGU', 0.5) };
+      const d = route({
+        docType: 'receipt',
+        classConfidence: 0.9,
+        fields,
+        validation: [],
+        thresholds: policy({}),
+      });
+      expect(d).toEqual({ outcome: 'posted', withheld: ['merchantAddress'], ignored: [] });
+    });
+
+    it('sends a doubtful field to review when the policy requires it', () => {
+      const fields = { ...receipt(), merchantAddress: field('1 JALAN SAGU', 0.5) };
+      const t = policy({ merchantAddress: 'required' });
+      const d = route({ docType: 'receipt', classConfidence: 0.9, fields, validation: [], thresholds: t });
+      expect(d.outcome).toBe('review');
+      if (d.outcome === 'review') expect(d.reasons.map((r) => r.code)).toEqual(['low-confidence']);
+    });
+
+    it('names a required field the document lacks, schema-required or made required by policy', () => {
+      const { merchantName: _m, ...rest } = receipt();
+      const t = policy({ merchantAddress: 'required' });
+      const d = route({
+        docType: 'receipt',
+        classConfidence: 0.9,
+        fields: rest,
+        validation: [],
+        thresholds: t,
+      });
+      expect(d.outcome).toBe('review');
+      if (d.outcome === 'review') {
+        expect(d.reasons).toContainEqual(
+          expect.objectContaining({ code: 'missing-field', fields: ['merchantName', 'merchantAddress'] }),
+        );
+      }
+    });
+
+    it('neither checks nor posts an ignored field, and drops rules about it alone', () => {
+      const fields = { ...receipt(), taxAmount: field('9.99', 0.1) };
+      const rule = { code: 'rule-failed' as const, fields: ['taxAmount'], message: 'tax is off' };
+      const d = route({
+        docType: 'receipt',
+        classConfidence: 0.9,
+        fields,
+        validation: [rule],
+        thresholds: policy({ taxAmount: 'ignored' }),
+      });
+      expect(d).toEqual({ outcome: 'posted', withheld: [], ignored: ['taxAmount'] });
+    });
+
+    it('refuses a thresholds file that makes a schema-required field optional', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'paperline-policy-'));
+      const path = join(dir, 'thresholds.json');
+      await writeFile(path, JSON.stringify(policy({ total: 'optional' })));
+      await expect(loadThresholds(path)).rejects.toThrow(
+        /receipt schema requires total; it cannot be optional/,
+      );
+    });
+
+    it('prints compared numbers with the digits that tell them apart', () => {
+      const fields = { ...receipt(), total: field('12.30', 0.96) };
+      const t = { default: { classConfidence: 0.5, fieldConfidence: 0.961 }, types: {} };
+      const d = route({ docType: 'receipt', classConfidence: 0.9, fields, validation: [], thresholds: t });
+      expect(d.outcome).toBe('review');
+      if (d.outcome === 'review')
+        expect(d.reasons.map((r) => r.message)).toContain(
+          'total was read with confidence 0.960, below 0.961.',
+        );
+    });
+  });
+
   it('posts a confident, valid document', () => {
     const d = route({
       docType: 'receipt',
@@ -28,7 +106,7 @@ describe('route', async () => {
       validation: [],
       thresholds,
     });
-    expect(d).toEqual({ outcome: 'posted' });
+    expect(d).toEqual({ outcome: 'posted', withheld: [], ignored: [] });
   });
 
   it('holds a field read off a fused page to the fused threshold, others to the plain one', () => {
@@ -111,16 +189,5 @@ describe('loadThresholds', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/default\.classConfidence/);
     expect((err as Error).message).toMatch(/default\.fieldConfidence/);
-  });
-});
-
-describe('route, optional fields', async () => {
-  const thresholds = await loadThresholds();
-  it('holds a present optional field to the threshold too', () => {
-    const fields = { ...receipt(), taxAmount: field('1.20', 0.2) };
-    const d = route({ docType: 'receipt', classConfidence: 0.9, fields, validation: [], thresholds });
-    expect(d.outcome).toBe('review');
-    if (d.outcome === 'review')
-      expect(d.reasons).toContainEqual(expect.objectContaining({ fields: ['taxAmount'] }));
   });
 });
