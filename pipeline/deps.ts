@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defaultClassifiers } from '../classifiers/index.ts';
 import { defaultExtractors } from '../extractors/index.ts';
@@ -7,6 +8,7 @@ import type { LlmConfig } from '../schemas/llm.ts';
 import type { ReadResult } from '../schemas/read.ts';
 import { createOpenAiClient } from './adapters/llm.ts';
 import { createOcrPool, type OcrLanguageCode } from './adapters/ocr.ts';
+import { DEFAULT_CONFIDENCE_MODEL_PATH, loadConfidenceModel } from './confidence.ts';
 import { loadThresholds } from './config.ts';
 import type { IngestLimits } from './ingest.ts';
 import type { PipelineDeps } from './process-document.ts';
@@ -16,6 +18,11 @@ import { validateFields } from './validate.ts';
 export interface LocalDepsOptions {
   /** Routing thresholds file. Default: pipeline/thresholds.json. */
   thresholdsPath?: string | undefined;
+  /**
+   * The fitted confidence model (pipeline/confidence.ts). Default (undefined):
+   * pipeline/confidence-model.json when it exists; null: keep the extractors' own confidences.
+   */
+  confidenceModelPath?: string | null | undefined;
   limits: IngestLimits;
   /** OCR workers. Default: one per core. */
   ocrWorkers?: number;
@@ -45,7 +52,11 @@ export async function createLocalDeps(
   });
   const deps: PipelineDeps = {
     read: (file, hooks) => readDocument(file, { ocr }, { limits: opts.limits, onPage: hooks.onPage }),
-    ...(await createDecideDeps({ thresholdsPath: opts.thresholdsPath, llm: opts.llm ?? null })),
+    ...(await createDecideDeps({
+      thresholdsPath: opts.thresholdsPath,
+      llm: opts.llm ?? null,
+      confidenceModelPath: opts.confidenceModelPath,
+    })),
   };
   return { deps, close: () => ocr.close() };
 }
@@ -60,7 +71,8 @@ export type VendorMemoryHook = (
   fields: ExtractedFields,
 ) => Promise<ExtractedFields>;
 
-export interface DecideDepsOptions extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm'> {
+export interface DecideDepsOptions
+  extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm' | 'confidenceModelPath'> {
   /**
    * Applied after rule extraction, before the LLM assistant. Default: none (the CLI keeps no
    * memory between runs).
@@ -74,6 +86,13 @@ export interface DecideDepsOptions extends Pick<LocalDepsOptions, 'thresholdsPat
  */
 export async function createDecideDeps(opts: DecideDepsOptions = {}): Promise<Omit<PipelineDeps, 'read'>> {
   const thresholds = await loadThresholds(opts.thresholdsPath);
+  const modelPath =
+    opts.confidenceModelPath === undefined
+      ? existsSync(DEFAULT_CONFIDENCE_MODEL_PATH)
+        ? DEFAULT_CONFIDENCE_MODEL_PATH
+        : null
+      : opts.confidenceModelPath;
+  const confidenceModel = modelPath ? await loadConfidenceModel(modelPath) : null;
   const classifiers = defaultClassifiers();
   const extractors = defaultExtractors();
   const memory = opts.vendorMemory;
@@ -84,6 +103,7 @@ export async function createDecideDeps(opts: DecideDepsOptions = {}): Promise<Om
       : (docType, read) => extractors.extract(docType, read),
     validate: (docType, fields) => validateFields(docType, fields),
     thresholds,
+    confidenceModel,
     clock: () => new Date(),
     ...(opts.llm ? { assistant: createLlmAssistant(createOpenAiClient(opts.llm), opts.llm) } : {}),
   };

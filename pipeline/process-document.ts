@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from '../schemas/documents.ts';
 import type { PageRead, ReadResult } from '../schemas/read.ts';
 import type { FailedEntry, PostedRecord, ReviewItem, ReviewReason } from '../schemas/record.ts';
 import type { Thresholds } from '../schemas/thresholds.ts';
+import { applyConfidenceModel, type ConfidenceModel, type Signals, signalsOf } from './confidence.ts';
 import { isPipelineError } from './errors.ts';
 import type { IngestedFile } from './ingest.ts';
 import { FUSED_STEP } from './ocr-fusion.ts';
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   extract(docType: DocType, read: ReadResult): ExtractedFields | Promise<ExtractedFields>;
   validate(docType: DocType, fields: ExtractedFields): ReviewReason[];
   thresholds: Thresholds;
+  /** Turns the rules' confidences into probabilities of being right; null keeps the rules' own. */
+  confidenceModel?: ConfidenceModel | null;
   clock(): Date;
   /**
    * An LLM that checks and completes the rules' reading, and places documents the classifier
@@ -38,9 +41,20 @@ export interface PipelineDeps {
   assistant?: LlmAssistant;
 }
 
+/**
+ * Every field as decided, withheld ones included, with the signals its confidence was
+ * computed from: for evaluation and calibration, never written to a record.
+ */
+export interface Decided {
+  fields: ExtractedFields;
+  signals: Record<string, Signals>;
+  /** Review reasons other than a field's low confidence: what would hold the document whatever the bars. */
+  otherReasons: string[];
+}
+
 export type DocumentOutcome =
-  | { kind: 'posted'; record: PostedRecord }
-  | { kind: 'review'; item: ReviewItem }
+  | { kind: 'posted'; record: PostedRecord; decided?: Decided }
+  | { kind: 'review'; item: ReviewItem; decided?: Decided }
   | { kind: 'failed'; entry: FailedEntry };
 
 /** How each page was read, as a record tells it (no lines: the record carries fields). */
@@ -186,15 +200,25 @@ export async function decideDocument(
     fields = checked.fields;
     raised.push(...checked.reasons);
   }
-  const validation = deps.validate(docType, fields);
+  const validation = [...deps.validate(docType, fields), ...raised];
+  const signals = signalsOf(fields, { read, classConfidence: cls.confidence, reasons: validation });
+  fields = applyConfidenceModel(deps.confidenceModel ?? null, docType, fields, signals);
   const decision = route({
     docType,
     classConfidence: cls.confidence,
     fields,
-    validation: [...validation, ...raised],
+    validation,
     thresholds: deps.thresholds,
     fusedPages: fusedPages(read),
   });
+  const decided: Decided = {
+    fields,
+    signals,
+    otherReasons:
+      decision.outcome === 'review'
+        ? decision.reasons.filter((r) => r.code !== 'low-confidence').map((r) => r.code)
+        : [],
+  };
   const record = {
     ...base,
     docType,
@@ -203,8 +227,13 @@ export async function decideDocument(
     fields,
     ...usage(),
   };
-  if (decision.outcome === 'posted') return { kind: 'posted', record };
-  return { kind: 'review', item: { ...record, reasons: decision.reasons } };
+  if (decision.outcome === 'posted') {
+    const left = new Set([...decision.withheld, ...decision.ignored]);
+    const posted = Object.fromEntries(Object.entries(fields).filter(([name]) => !left.has(name)));
+    const withheld = decision.withheld.length > 0 ? { withheld: decision.withheld } : {};
+    return { kind: 'posted', record: { ...record, fields: posted, ...withheld }, decided };
+  }
+  return { kind: 'review', item: { ...record, reasons: decision.reasons }, decided };
 }
 
 /** Numbers of the pages whose reading fused the line reader's with Tesseract's. */
