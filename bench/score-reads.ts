@@ -8,22 +8,29 @@
  * `--misses FIELD`: print every wrong value of that field with its confidence.
  * `--scores FILE`: write the per-document scores for bench/calibrate.ts.
  * `--misplaced`: print every document not placed where its truth says, with its review reasons.
+ * `--confidence-model FILE|none`: the fitted confidence model (default: the committed one).
+ * `--learn`: replay the documents in order, each sent to review corrected to its truth and
+ *   approved through the review path, so vendor memory learns (as `paperline eval --learn`).
  * Where the folder has `ocr-lines/` transcripts, the OCR character error rate is the one
  * `paperline eval` reports, and token recall (share of transcript tokens, upper-cased, that
  * the OCR text holds) is printed too: unlike CER it does not depend on reading order.
  */
+
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultClassifiers } from '../classifiers/index.ts';
-import { formatReport, readMetadata, transcript } from '../cli/eval.command.ts';
-import { defaultExtractors } from '../extractors/index.ts';
-import { loadThresholds } from '../pipeline/config.ts';
+import { formatLearningCurve, formatReport, readMetadata, transcript } from '../cli/eval.command.ts';
+import { createPglite, type Database } from '../pipeline/adapters/db.ts';
+import { createDecideDeps } from '../pipeline/deps.ts';
 import { aggregate, characterErrors, type DocumentScore, scoreDocument } from '../pipeline/evaluation.ts';
 import type { IngestedFile } from '../pipeline/ingest.ts';
+import { migrate } from '../pipeline/migrate.ts';
 import { type PipelineDeps, processDocument } from '../pipeline/process-document.ts';
-import { validateFields } from '../pipeline/validate.ts';
+import { learningCurve, replayStream } from '../pipeline/replay.ts';
+import { applyVendorMemory } from '../pipeline/vendor-memory.ts';
 import type { ReadResult } from '../schemas/read.ts';
 
 const { values } = parseArgs({
@@ -37,6 +44,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     reasons: { type: 'boolean', default: false },
     misplaced: { type: 'boolean', default: false },
+    'confidence-model': { type: 'string' },
+    learn: { type: 'boolean', default: false },
   },
 });
 
@@ -50,17 +59,49 @@ if (values.half) {
   truth = truth.filter((_, i) => i % 2 === parity);
 }
 
-const classifiers = defaultClassifiers();
-const extractors = defaultExtractors();
 const cache = new Map<string, ReadResult>();
+const modelOpt = values['confidence-model'];
+let memoryDb: Database | null = null;
+if (values.learn) {
+  memoryDb = await createPglite(await mkdtemp(join(tmpdir(), 'paperline-learn-')));
+  await migrate(memoryDb);
+}
+const db = memoryDb;
+const decide = await createDecideDeps({
+  thresholdsPath: values.thresholds,
+  ...(modelOpt ? { confidenceModelPath: modelOpt === 'none' ? null : modelOpt } : {}),
+  ...(db ? { vendorMemory: (docType, read, fields) => applyVendorMemory(db, docType, read, fields) } : {}),
+});
 const deps: PipelineDeps = {
+  ...decide,
   read: async (file) => cache.get(file.fileName)!,
-  classify: (read) => classifiers.classify(read),
-  extract: (docType, read) => extractors.extract(docType, read),
-  validate: (docType, fields) => validateFields(docType, fields),
-  thresholds: await loadThresholds(values.thresholds),
   clock: () => new Date(0),
 };
+const fileOf = (t: { file_name: string }): IngestedFile => ({
+  path: join(dir, t.file_name),
+  fileName: t.file_name,
+  bytes: new Uint8Array(),
+  sha256: createHash('sha256').update(t.file_name).digest('hex'),
+  format: 'jpeg',
+  sizeBytes: 0,
+});
+if (db) {
+  const stream = async function* () {
+    for (const t of truth) {
+      const read = JSON.parse(
+        await readFile(join(values.reads, `${stem(t.file_name)}.json`), 'utf8'),
+      ) as ReadResult;
+      yield { truth: t, file: fileOf(t), read };
+    }
+  };
+  const { scores, learned } = await replayStream(db, stream(), deps);
+  await db.close();
+  const report = aggregate(scores, 0);
+  process.stdout.write(`${formatReport(report)}\n\nmemory entries learned: ${learned}\n`);
+  process.stdout.write(`${formatLearningCurve(learningCurve(scores))}\n`);
+  if (values.scores) await writeFile(values.scores, JSON.stringify(scores));
+  process.exit(0);
+}
 
 const scores: DocumentScore[] = [];
 const blockers = new Map<string, number>();
@@ -71,15 +112,7 @@ for (const t of truth) {
     t.file_name,
     JSON.parse(await readFile(join(values.reads, `${stem(t.file_name)}.json`), 'utf8')) as ReadResult,
   );
-  const file: IngestedFile = {
-    path: join(dir, t.file_name),
-    fileName: t.file_name,
-    bytes: new Uint8Array(),
-    sha256: t.file_name.padEnd(64, '0'),
-    format: 'jpeg',
-    sizeBytes: 0,
-  };
-  const outcome = await processDocument(file, deps);
+  const outcome = await processDocument(fileOf(t), deps);
   if (outcome.kind === 'review') {
     for (const r of outcome.item.reasons) {
       const key = `${r.code}:${r.fields.join('+')}`;

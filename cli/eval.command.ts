@@ -13,6 +13,7 @@ import {
 } from '../pipeline/evaluation.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import type { DocumentOutcome } from '../pipeline/process-document.ts';
+import type { LearningWindow } from '../pipeline/replay.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
 import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { type MetadataLine, MetadataLineSchema } from '../schemas/eval.ts';
@@ -205,12 +206,40 @@ export function formatReport(r: EvalReport): string {
     ['pages per minute', r.pagesPerMinute.toFixed(1)],
     ['seconds per document', r.secondsPerDocument.toFixed(2)],
   ];
+  const at = (x: { stp: number; threshold: number } | null) =>
+    x === null ? 'not reached' : `${pct(x.stp)} (every field at >= ${x.threshold})`;
+  headline.push(['STP at <= 1% posted-field error', at(r.stpAt1Percent)]);
+  headline.push(['STP at <= 0.5% posted-field error', at(r.stpAtHalfPercent)]);
+  const riskRows = r.riskCoverage.map((p) => [
+    p.threshold,
+    pct(p.stp),
+    p.postedFieldError === null ? 'n/a' : `${(p.postedFieldError * 100).toFixed(2)}%`,
+    p.postedFields,
+  ]);
   return [
     formatTable(['summary', ''], headline),
     '',
     formatTable(['field', 'n', 'accuracy', 'similarity'], fieldRows),
     '',
+    'risk-coverage (one bar for every field; documents held for other reasons stay held)',
+    formatTable(['bar', 'STP', 'posted-field error', 'posted fields'], riskRows),
+    '',
     'confusion (rows: truth, columns: predicted)',
     formatTable(['', ...types], confusionRows),
+  ].join('\n');
+}
+
+export function formatLearningCurve(windows: LearningWindow[]): string {
+  return [
+    'learning curve (documents in the order replayed)',
+    formatTable(
+      ['documents', 'STP', 'posted-field error', 'posted fields'],
+      windows.map((w) => [
+        `${w.from}-${w.to}`,
+        pct(w.stp),
+        w.postedFieldError === null ? 'n/a' : `${(w.postedFieldError * 100).toFixed(2)}%`,
+        w.postedFields,
+      ]),
+    ),
   ].join('\n');
 }

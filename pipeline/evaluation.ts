@@ -1,5 +1,7 @@
-import type { ExtractedFields } from '../schemas/common.ts';
+import { DOC_TYPES, type DocType, type ExtractedFields } from '../schemas/common.ts';
+import { requiredFields } from '../schemas/documents.ts';
 import type { MetadataLine } from '../schemas/eval.ts';
+import type { Signals } from './confidence.ts';
 import type { DocumentOutcome } from './process-document.ts';
 
 /** NFKC, case-folded, whitespace collapsed, trailing punctuation dropped (issue 3's rule). */
@@ -87,13 +89,25 @@ export interface DocumentScore {
     correct: boolean;
     similarity: number;
     confidence: number;
+    /** In the posted record (false when withheld or not posted at all). */
+    posted: boolean;
+    /** What the confidence model read it from (pipeline/confidence.ts), for bench/fit-confidence.ts. */
+    signals?: Signals;
   }[];
+  /** Review reasons besides low field confidence (missing fields, failed rules, the class). */
+  otherReasons: string[];
+  /** Confidence of each required field that was read, labelled in the truth or not (currency). */
+  requiredConfidences: Record<string, number>;
+  /** The confidence model's signals of every field read, labelled or not (bench/fit-confidence.ts). */
+  signals?: Record<string, Signals>;
   pages: number;
   seconds: number;
   cer: { errors: number; length: number } | null;
 }
 
+/** What was read, withheld fields included. */
 export function predictedFields(outcome: DocumentOutcome): ExtractedFields {
+  if (outcome.kind !== 'failed' && outcome.decided) return outcome.decided.fields;
   if (outcome.kind === 'posted') return outcome.record.fields;
   if (outcome.kind === 'review') return outcome.item.fields;
   return {};
@@ -130,7 +144,16 @@ export function scoreDocument(
   const scored = Object.entries(truth.fields).map(([name, t]) => {
     const f = sameType ? fields[name] : undefined;
     const s = scoreValue(t, f?.value);
-    return { name, truth: t, predicted: f?.value, ...s, confidence: f?.confidence ?? 0 };
+    const signals = sameType && outcome.kind !== 'failed' ? outcome.decided?.signals[name] : undefined;
+    return {
+      name,
+      truth: t,
+      predicted: f?.value,
+      ...s,
+      confidence: f?.confidence ?? 0,
+      posted: outcome.kind === 'posted' && f !== undefined && name in outcome.record.fields,
+      ...(signals ? { signals } : {}),
+    };
   });
   const pages =
     outcome.kind === 'posted'
@@ -146,10 +169,79 @@ export function scoreDocument(
     expected,
     placedRight,
     fields: scored,
+    otherReasons:
+      outcome.kind === 'failed'
+        ? [outcome.entry.code]
+        : outcome.kind === 'review'
+          ? (outcome.decided?.otherReasons ??
+            outcome.item.reasons.filter((r) => r.code !== 'low-confidence').map((r) => r.code))
+          : [],
+    requiredConfidences: requiredConfidencesOf(outcome, predictedType),
+    ...(outcome.kind !== 'failed' && outcome.decided ? { signals: outcome.decided.signals } : {}),
     pages,
     seconds: extra.seconds,
     cer: extra.cer,
   };
+}
+
+function requiredConfidencesOf(outcome: DocumentOutcome, docType: string): Record<string, number> {
+  if (outcome.kind === 'failed' || !(DOC_TYPES as readonly string[]).includes(docType)) return {};
+  const fields = predictedFields(outcome);
+  const out: Record<string, number> = {};
+  for (const name of requiredFields(docType as DocType)) {
+    const f = fields[name];
+    if (f && f.value !== undefined && f.value !== null && f.value !== '') out[name] = f.confidence;
+  }
+  return out;
+}
+
+export interface RiskPoint {
+  /** The one bar every field is held to at this point. */
+  threshold: number;
+  stp: number;
+  postedFieldError: number | null;
+  postedFields: number;
+}
+
+export const RISK_THRESHOLDS = [
+  0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99, 0.995, 0.999,
+];
+
+/**
+ * STP against posted-field error as one bar for every field moves: what a team trades when it
+ * asks for fewer wrong values. A document posts at a bar when nothing but confidence held it
+ * and its required fields clear the bar; its other fields under the bar are withheld.
+ */
+export function riskCoverage(scores: DocumentScore[], thresholds = RISK_THRESHOLDS): RiskPoint[] {
+  return thresholds.map((t) => {
+    let posted = 0;
+    let judged = 0;
+    let wrong = 0;
+    for (const s of scores) {
+      if (s.otherReasons.length > 0) continue;
+      if (Object.values(s.requiredConfidences).some((c) => c < t)) continue;
+      posted += 1;
+      for (const f of s.fields) {
+        if (f.predicted === undefined || f.confidence < t) continue;
+        judged += 1;
+        if (!f.correct) wrong += 1;
+      }
+    }
+    return {
+      threshold: t,
+      stp: scores.length ? posted / scores.length : 0,
+      postedFieldError: judged ? wrong / judged : null,
+      postedFields: judged,
+    };
+  });
+}
+
+/** The highest STP on the curve whose posted-field error is at most `maxError`. */
+export function stpAtError(points: RiskPoint[], maxError: number): { stp: number; threshold: number } | null {
+  const ok = points.filter((p) => p.postedFields > 0 && (p.postedFieldError ?? 0) <= maxError);
+  if (ok.length === 0) return null;
+  const best = ok.reduce((a, b) => (b.stp > a.stp ? b : a));
+  return { stp: best.stp, threshold: best.threshold };
 }
 
 export interface FieldStats {
@@ -171,6 +263,10 @@ export interface EvalReport {
   secondsPerDocument: number;
   fields: Record<string, FieldStats>;
   outcomes: Record<string, number>;
+  /** STP against posted-field error over one bar for every field (riskCoverage). */
+  riskCoverage: RiskPoint[];
+  stpAt1Percent: { stp: number; threshold: number } | null;
+  stpAtHalfPercent: { stp: number; threshold: number } | null;
 }
 
 export function aggregate(scores: DocumentScore[], wallSeconds: number): EvalReport {
@@ -208,13 +304,14 @@ export function aggregate(scores: DocumentScore[], wallSeconds: number): EvalRep
     if (s.outcome === 'posted') {
       posted += 1;
       for (const f of s.fields) {
-        if (f.predicted === undefined) continue;
+        if (f.predicted === undefined || !f.posted) continue;
         postedJudged += 1;
         if (!f.correct) postedWrong += 1;
       }
     }
   }
   const n = scores.length;
+  const curve = riskCoverage(scores);
   const fields: Record<string, FieldStats> = {};
   for (const [k, a] of [...fieldAcc.entries()].sort(([x], [y]) => x.localeCompare(y))) {
     fields[k] = { n: a.n, accuracy: a.correct / a.n, similarity: a.sim / a.n };
@@ -232,6 +329,9 @@ export function aggregate(scores: DocumentScore[], wallSeconds: number): EvalRep
     secondsPerDocument: n ? wallSeconds / n : 0,
     fields,
     outcomes,
+    riskCoverage: curve,
+    stpAt1Percent: stpAtError(curve, 0.01),
+    stpAtHalfPercent: stpAtError(curve, 0.005),
   };
 }
 
