@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
+import { createPglite } from '../pipeline/adapters/db.ts';
 import { createLocalDeps } from '../pipeline/deps.ts';
+import { isPipelineError } from '../pipeline/errors.ts';
 import {
   aggregate,
   characterErrors,
@@ -11,10 +14,12 @@ import {
   predictedFields,
   scoreDocument,
 } from '../pipeline/evaluation.ts';
-import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
+import { DEFAULT_INGEST_LIMITS, ingestFile } from '../pipeline/ingest.ts';
+import { migrate } from '../pipeline/migrate.ts';
 import type { DocumentOutcome } from '../pipeline/process-document.ts';
-import type { LearningWindow } from '../pipeline/replay.ts';
+import { type LearningWindow, learningCurve, replayStream, type StreamDocument } from '../pipeline/replay.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
+import { applyVendorMemory } from '../pipeline/vendor-memory.ts';
 import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { type MetadataLine, MetadataLineSchema } from '../schemas/eval.ts';
 import type { ReadResult } from '../schemas/read.ts';
@@ -37,6 +42,18 @@ export interface EvalOptions {
    * positions are the half thresholds are fitted on, 'odd' the held-out half).
    */
   half?: 'even' | 'odd';
+  /** The fitted confidence model file, or 'none' for the rules' own confidences. */
+  confidenceModel?: string;
+  /** Replay the folder in order, correcting and approving every reviewed document (vendor memory learns). */
+  learn?: boolean;
+  /** With --learn: keep the vendor memory database here (default: a temporary folder). */
+  memory?: string;
+}
+
+/** The createLocalDeps option a --confidence-model value stands for. */
+export function confidenceModelOption(value: string | undefined): { confidenceModelPath?: string | null } {
+  if (value === undefined) return {};
+  return { confidenceModelPath: value === 'none' ? null : resolve(value) };
 }
 
 /** The half of a folder's documents bench/calibrate.ts fits on ('even') or holds out ('odd'). */
@@ -85,6 +102,7 @@ export async function runEval(folder: string, opts: EvalOptions & { pageDir?: st
   const truth = opts.half ? halfOf(all, opts.half) : all;
   const { deps, close } = await createLocalDeps({
     thresholdsPath: opts.thresholds,
+    ...confidenceModelOption(opts.confidenceModel),
     limits: DEFAULT_INGEST_LIMITS,
     lineReader: lineReaderFromEnv(process.env),
     ocrLanguages: ocrLanguagesFromEnv(process.env),
@@ -153,7 +171,119 @@ export async function runEval(folder: string, opts: EvalOptions & { pageDir?: st
   return { report: aggregate(scores, wall), scores, outcomes };
 }
 
+export interface LearnRun {
+  report: EvalReport;
+  scores: DocumentScore[];
+  curve: LearningWindow[];
+  /** Vendor memory entries the approvals added over the stream. */
+  learned: number;
+}
+
+/**
+ * `eval --learn`: the folder lived in file-name order, as a team would: each document the
+ * pipeline sends to review is corrected to its truth and approved through the review code
+ * (claim, correct, approve), so vendor memory learns and later documents of the same vendor
+ * are decided with it. Pages are read ahead in parallel (reading does not depend on memory);
+ * deciding is strictly in order.
+ */
+export async function runLearn(folder: string, opts: EvalOptions): Promise<LearnRun> {
+  const dir = resolve(folder);
+  const all = await readMetadata(dir);
+  const truth = [...(opts.half ? halfOf(all, opts.half) : all)].sort((a, b) =>
+    a.file_name.localeCompare(b.file_name),
+  );
+  const memoryDir = opts.memory ? resolve(opts.memory) : await mkdtemp(join(tmpdir(), 'paperline-learn-'));
+  await mkdir(memoryDir, { recursive: true });
+  const db = await createPglite(memoryDir);
+  await migrate(db);
+  const { deps, close } = await createLocalDeps({
+    thresholdsPath: opts.thresholds,
+    ...confidenceModelOption(opts.confidenceModel),
+    vendorMemory: (docType, read, fields) => applyVendorMemory(db, docType, read, fields),
+    limits: DEFAULT_INGEST_LIMITS,
+    lineReader: lineReaderFromEnv(process.env),
+    ocrLanguages: ocrLanguagesFromEnv(process.env),
+  });
+  const progress = createProgress();
+  const readOne = async (t: MetadataLine): Promise<StreamDocument> => {
+    const path = join(dir, t.file_name);
+    const ingested = await ingestFile(path, DEFAULT_INGEST_LIMITS);
+    if (!ingested.ok) {
+      const file = {
+        path,
+        fileName: t.file_name,
+        bytes: new Uint8Array(),
+        sha256: createHash('sha256').update(t.file_name).digest('hex'),
+        format: 'pdf' as const,
+        sizeBytes: 0,
+      };
+      return { truth: t, file, read: { failed: ingested.failure } };
+    }
+    try {
+      const read = await deps.read(ingested.file, {
+        onPage: (p) => progress.onEvent({ type: 'page', file: t.file_name, page: p.number }),
+      });
+      if (opts.ignoreAttachments) delete read.attachments;
+      return { truth: t, file: ingested.file, read };
+    } catch (e) {
+      const failed = isPipelineError(e)
+        ? { code: e.code, message: e.message }
+        : { code: 'internal-error', message: (e as Error).message };
+      return { truth: t, file: ingested.file, read: { failed } };
+    }
+  };
+  const ahead = opts.concurrency ? Number(opts.concurrency) : availableParallelism();
+  const stream = async function* () {
+    const pending: Promise<StreamDocument>[] = [];
+    let next = 0;
+    const refill = () => {
+      while (next < truth.length && pending.length < ahead) pending.push(readOne(truth[next++]!));
+    };
+    refill();
+    while (pending.length > 0) {
+      const d = await pending.shift()!;
+      refill();
+      yield d;
+    }
+  };
+  progress.onEvent({ type: 'discovered', files: truth.length });
+  const started = performance.now();
+  try {
+    const { scores, learned } = await replayStream(db, stream(), deps, ({ score }) =>
+      progress.onEvent({
+        type: 'document',
+        file: score.fileName,
+        outcome: score.outcome,
+        pages: 0,
+        seconds: score.seconds,
+      }),
+    );
+    const report = aggregate(scores, (performance.now() - started) / 1000);
+    return { report, scores, curve: learningCurve(scores), learned };
+  } finally {
+    progress.stop();
+    await close();
+    await db.close();
+    if (!opts.memory) await rm(memoryDir, { recursive: true, force: true });
+  }
+}
+
 export async function evalCommand(folder: string, opts: EvalOptions): Promise<void> {
+  if (opts.learn) {
+    if (opts.report) throw new Error('--report draws pages from a batch run; it does not go with --learn');
+    const run = await runLearn(folder, opts);
+    if (opts.scores) await writeFile(opts.scores, `${JSON.stringify(run.scores)}\n`);
+    if (opts.json) {
+      process.stdout.write(
+        `${JSON.stringify({ ...run.report, learningCurve: run.curve, learned: run.learned })}\n`,
+      );
+      return;
+    }
+    process.stdout.write(
+      `\n${formatReport(run.report)}\n\nvendor memory entries learned: ${run.learned}\n${formatLearningCurve(run.curve)}\n`,
+    );
+    return;
+  }
   const pageDir = opts.report ? join(resolve(opts.report), 'pages') : undefined;
   const { report, scores, outcomes } = await runEval(folder, { ...opts, ...(pageDir ? { pageDir } : {}) });
   if (opts.report && pageDir) {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { benchCommand } from './bench.command.ts';
 import { evalCommand } from './eval.command.ts';
+import { learnCommand } from './learn.command.ts';
 import { processCommand } from './process.command.ts';
 import {
   keysCreateCommand,
@@ -22,7 +23,25 @@ program
   .option('-o, --out <dir>', 'output folder', 'out')
   .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
   .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
+  .option(
+    '--confidence-model <file>',
+    "confidence model (default: pipeline/confidence-model.json; 'none': the rules' own)",
+  )
+  .option('--memory <dir>', 'vendor memory folder: decide with it, record documents for `paperline learn`')
   .action(processCommand);
+
+program
+  .command('learn')
+  .description(
+    'Approve corrected review files into a vendor memory folder, so its vendors are read better next time',
+  )
+  .argument(
+    '<review-files...>',
+    'review/<id>.json files from `paperline process --memory DIR`, values corrected',
+  )
+  .requiredOption('--memory <dir>', 'the vendor memory folder given to `paperline process --memory`')
+  .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
+  .action(learnCommand);
 
 program
   .command('eval')
@@ -38,6 +57,15 @@ program
   .option('--ignore-attachments', 'score the pages alone: ignore e-invoice XML embedded in PDFs')
   .option('--scores <file>', 'also write every scored field as JSON, for bench/calibrate.ts')
   .option('--half <even|odd>', 'score one half: even = the half thresholds are fitted on, odd = held out')
+  .option(
+    '--confidence-model <file>',
+    "confidence model (default: pipeline/confidence-model.json; 'none': the rules' own)",
+  )
+  .option(
+    '--learn',
+    'replay in order, correcting every reviewed document to its truth (vendor memory learns)',
+  )
+  .option('--memory <dir>', 'with --learn: keep the vendor memory database in this folder')
   .action(evalCommand);
 
 program

@@ -1,11 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { createLocalDeps } from '../pipeline/deps.ts';
-import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
+import { DEFAULT_INGEST_LIMITS, type IngestedFile } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
 import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { llmConfigFromEnv } from '../schemas/llm.ts';
+import type { ReadResult } from '../schemas/read.ts';
 import type { RunSummary } from '../schemas/record.ts';
+import { confidenceModelOption } from './eval.command.ts';
+import { type LocalMemory, openLocalMemory } from './learn.command.ts';
 import { createProgress } from './progress.ts';
 import { formatTable } from './table.ts';
 
@@ -13,6 +16,9 @@ export interface ProcessOptions {
   out: string;
   concurrency?: string;
   thresholds?: string;
+  confidenceModel?: string;
+  /** A vendor memory folder: consulted when deciding, and where `paperline learn` teaches it. */
+  memory?: string;
 }
 
 export async function processCommand(inputs: string[], opts: ProcessOptions): Promise<void> {
@@ -20,13 +26,30 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`--concurrency must be a whole number of at least 1, got "${opts.concurrency}"`);
   }
-  const { deps, close } = await createLocalDeps({
+  const memory: LocalMemory | null = opts.memory ? await openLocalMemory(opts.memory) : null;
+  const { deps: local, close } = await createLocalDeps({
     thresholdsPath: opts.thresholds,
+    ...confidenceModelOption(opts.confidenceModel),
+    ...(memory ? { vendorMemory: memory.hook } : {}),
     limits: DEFAULT_INGEST_LIMITS,
     llm: llmConfigFromEnv(process.env),
     lineReader: lineReaderFromEnv(process.env),
     ocrLanguages: ocrLanguagesFromEnv(process.env),
   });
+  // With a memory, each document is recorded there with its pages, which its outcome event
+  // does not carry: kept from the read until the document is decided.
+  const reads = new Map<string, { file: IngestedFile; read: ReadResult }>();
+  const deps = memory
+    ? {
+        ...local,
+        read: async (file: IngestedFile, hooks: Parameters<typeof local.read>[1]) => {
+          const read = await local.read(file, hooks);
+          reads.set(file.fileName, { file, read });
+          return read;
+        },
+      }
+    : local;
+  const recording: Promise<void>[] = [];
   const progress = createProgress();
   let summary: RunSummary;
   try {
@@ -34,11 +57,20 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
       out: opts.out,
       concurrency,
       limits: DEFAULT_INGEST_LIMITS,
-      onEvent: progress.onEvent,
+      onEvent: (e) => {
+        progress.onEvent(e);
+        const kept = e.type === 'document' ? reads.get(e.file) : undefined;
+        if (memory && e.type === 'document' && e.result && kept) {
+          reads.delete(e.file);
+          recording.push(memory.record(kept.file, kept.read, e.result));
+        }
+      },
     });
+    await Promise.all(recording);
   } finally {
     progress.stop();
     await close();
+    await memory?.close();
   }
   process.stdout.write(`\n${summaryTable(summary)}\n\nResults in ${resolve(opts.out)}\n`);
 }

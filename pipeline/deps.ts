@@ -23,6 +23,8 @@ export interface LocalDepsOptions {
    * pipeline/confidence-model.json when it exists; null: keep the extractors' own confidences.
    */
   confidenceModelPath?: string | null | undefined;
+  /** Vendor memory consulted when deciding (see DecideDepsOptions). */
+  vendorMemory?: VendorMemoryHook | undefined;
   limits: IngestLimits;
   /** OCR workers. Default: one per core. */
   ocrWorkers?: number;
@@ -56,6 +58,7 @@ export async function createLocalDeps(
       thresholdsPath: opts.thresholdsPath,
       llm: opts.llm ?? null,
       confidenceModelPath: opts.confidenceModelPath,
+      vendorMemory: opts.vendorMemory,
     })),
   };
   return { deps, close: () => ocr.close() };
@@ -75,7 +78,7 @@ export interface DecideDepsOptions
   extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm' | 'confidenceModelPath'> {
   /**
    * Applied after rule extraction, before the LLM assistant. Default: none (the CLI keeps no
-   * memory between runs).
+   * memory between runs unless given --memory).
    */
   vendorMemory?: VendorMemoryHook | undefined;
 }

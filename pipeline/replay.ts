@@ -33,26 +33,18 @@ export function correctionsToTruth(
 }
 
 /**
- * Stores a decided document as the service would, and when it went to review, has a reviewer
- * correct it to the truth and approve it. Returns how many memory entries the approval added
- * (null when nothing was reviewed: posted, failed, or classed as another type than the truth,
- * which a reviewer would send back rather than correct).
+ * Stores a decided document as the service would (its batch, pages and outcome; a review
+ * task when it went to review). Returns its document id, or null when it was failed or had
+ * been stored before.
  */
-export async function liveDocument(
+export async function recordDocument(
   db: Database,
-  opts: {
-    file: IngestedFile;
-    read: ReadResult;
-    outcome: DocumentOutcome;
-    truth: MetadataLine;
-    thresholds: Thresholds;
-    position: number;
-  },
-): Promise<{ learned: number } | null> {
-  const { file, outcome, truth } = opts;
+  opts: { file: IngestedFile; read: ReadResult; outcome: DocumentOutcome; batchId: string; actor: string },
+): Promise<string | null> {
+  const { file, outcome } = opts;
   const [entry] = await createBatch(db, {
-    batchId: `replay-${opts.position}-${file.sha256.slice(0, 8)}`,
-    actor: REPLAY_ACTOR.name,
+    batchId: opts.batchId,
+    actor: opts.actor,
     uploads: [
       {
         fileName: file.fileName,
@@ -81,39 +73,106 @@ export async function liveDocument(
     outcome,
     reviewSlaHours: () => 24,
   });
-  if (outcome.kind !== 'review' || outcome.item.docType !== (truth.docType as DocType)) return null;
+  return entry.documentId;
+}
+
+export type ReviewResult =
+  | { ok: true; learned: number }
+  | { ok: false; stage: 'find' | 'claim' | 'correct' | 'approve'; reason: string; detail?: unknown };
+
+/**
+ * What a reviewer does to a document in review: claim its task, correct the fields given
+ * (null clears one), approve. The same calls the review API makes, so vendor memory learns
+ * from the approval exactly as in the service. `unlabelled` names fields the reviewer would
+ * clear when a cross-field rule refuses the corrections because of them.
+ */
+export async function reviewDocument(
+  db: Database,
+  opts: {
+    documentId: string;
+    corrections: Record<string, unknown>;
+    thresholds: Thresholds;
+    actor: { keyId: string; name: string };
+    clearable?: string[];
+  },
+): Promise<ReviewResult> {
   const [task] = await db.query<{ id: string }>(
-    `SELECT id FROM review_tasks WHERE document_id = $1 AND status = 'open'`,
-    [entry.documentId],
+    `SELECT id FROM review_tasks WHERE document_id = $1 AND status IN ('open', 'claimed')`,
+    [opts.documentId],
   );
-  if (!task) return null;
-  const claimed = await claimTask(db, { taskId: task.id, actor: REPLAY_ACTOR, leaseMinutes: 30 });
-  if (!claimed.ok) throw new Error(`replay could not claim ${file.fileName}: ${claimed.refusal.reason}`);
-  const fields = correctionsToTruth(truth, outcome.item.fields);
-  if (Object.keys(fields).length > 0) {
+  if (!task) return { ok: false, stage: 'find', reason: 'no open review task' };
+  const claimed = await claimTask(db, { taskId: task.id, actor: opts.actor, leaseMinutes: 30 });
+  if (!claimed.ok)
+    return { ok: false, stage: 'claim', reason: claimed.refusal.reason, detail: claimed.refusal };
+  if (Object.keys(opts.corrections).length > 0) {
     const correct = (patch: Record<string, unknown>) =>
-      correctFields(db, { taskId: task.id, actor: REPLAY_ACTOR, fields: patch, thresholds: opts.thresholds });
-    let corrected = await correct(fields);
-    // A rule the truth now breaks against a field the truth does not label ("subtotal 0.00 +
-    // tax 0.00 ≠ total 15.00"): a reviewer clears the unlabelled figure, and so does the replay.
-    if (!corrected.ok && corrected.refusal.reason === 'invalid') {
+      correctFields(db, { taskId: task.id, actor: opts.actor, fields: patch, thresholds: opts.thresholds });
+    let corrected = await correct(opts.corrections);
+    // A rule the corrections now break against a field nobody corrected ("subtotal 0.00 +
+    // tax 0.00 ≠ total 15.00"): a reviewer clears that figure and tries again.
+    if (!corrected.ok && corrected.refusal.reason === 'invalid' && opts.clearable?.length) {
       const said = Object.values(corrected.refusal.errors).join(' ');
-      const unlabelled = Object.keys(outcome.item.fields).filter(
-        (name) => !(name in truth.fields) && new RegExp(`\\b${name}\\b`).test(said),
-      );
-      corrected = await correct({ ...fields, ...Object.fromEntries(unlabelled.map((n) => [n, null])) });
+      const named = opts.clearable.filter((name) => new RegExp(`\\b${name}\\b`).test(said));
+      const clear = (names: string[]) => Object.fromEntries(names.map((n) => [n, null]));
+      corrected = await correct({ ...opts.corrections, ...clear(named) });
+      // A rule may speak of a field in words ("the 2 line items add up to -218.48"): then
+      // every uncorrected figure the rules could weigh against the corrections is cleared.
+      if (!corrected.ok && corrected.refusal.reason === 'invalid') {
+        corrected = await correct({ ...opts.corrections, ...clear(opts.clearable) });
+      }
     }
     if (!corrected.ok) {
-      throw new Error(
-        `replay could not correct ${file.fileName}: ${JSON.stringify(corrected.refusal)} (${JSON.stringify(fields)})`,
-      );
+      return { ok: false, stage: 'correct', reason: corrected.refusal.reason, detail: corrected.refusal };
     }
   }
-  const approved = await approveTask(db, { taskId: task.id, actor: REPLAY_ACTOR });
+  const approved = await approveTask(db, { taskId: task.id, actor: opts.actor });
+  if (!approved.ok)
+    return { ok: false, stage: 'approve', reason: approved.refusal.reason, detail: approved.refusal };
+  return { ok: true, learned: approved.learned };
+}
+
+/**
+ * Stores a decided document as the service would, and when it went to review, has a reviewer
+ * correct it to the truth and approve it. Returns how many memory entries the approval added
+ * (null when nothing was reviewed: posted, failed, or classed as another type than the truth,
+ * which a reviewer would send back rather than correct).
+ */
+export async function liveDocument(
+  db: Database,
+  opts: {
+    file: IngestedFile;
+    read: ReadResult;
+    outcome: DocumentOutcome;
+    truth: MetadataLine;
+    thresholds: Thresholds;
+    position: number;
+  },
+): Promise<{ learned: number } | null> {
+  const { file, outcome, truth } = opts;
+  const documentId = await recordDocument(db, {
+    file,
+    read: opts.read,
+    outcome,
+    batchId: `replay-${opts.position}-${file.sha256.slice(0, 8)}`,
+    actor: REPLAY_ACTOR.name,
+  });
+  if (!documentId || outcome.kind !== 'review' || outcome.item.docType !== (truth.docType as DocType))
+    return null;
+  const corrections = correctionsToTruth(truth, outcome.item.fields);
+  const reviewed = await reviewDocument(db, {
+    documentId,
+    corrections,
+    thresholds: opts.thresholds,
+    actor: REPLAY_ACTOR,
+    clearable: Object.keys(outcome.item.fields).filter((name) => !(name in truth.fields)),
+  });
+  if (reviewed.ok) return { learned: reviewed.learned };
   // A required field the truth does not label (a receipt's currency) may still be missing;
   // a reviewer would type it, the replay cannot, so the document stays corrected but unposted.
-  if (!approved.ok) return { learned: 0 };
-  return { learned: approved.learned };
+  if (reviewed.stage === 'approve') return { learned: 0 };
+  throw new Error(
+    `replay could not review ${file.fileName}: ${reviewed.reason} ${JSON.stringify(reviewed.detail ?? '')} (${JSON.stringify(corrections)})`,
+  );
 }
 
 export interface LearningWindow {
