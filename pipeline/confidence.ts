@@ -44,6 +44,9 @@ export const SIGNALS = [
   'digitShare',
   'upperShare',
   'legalForm',
+  'strayMarks',
+  'singleLetters',
+  'lowerStart',
   'llm',
 ] as const;
 export type Signal = (typeof SIGNALS)[number];
@@ -89,6 +92,10 @@ const DOUBTING = new Set([
 const LEGAL_FORM =
   /\b(sdn\.?\s*bhd|bhd|gmbh|ag|kg|ug|e\.?k|sarl|sas|sa|eurl|b\.?v|n\.?v|s\.?l|s\.?a|s\.?p\.?a|s\.?r\.?l|ltd|llc|inc|plc|co|corp|enterprise|trading)\b\.?/i;
 
+const STRAY = /[_|~^"`\u2018\u2019\u201c\u201d<>\\{}[\]=]/;
+const share = (xs: string[], test: (x: string) => boolean) =>
+  xs.length > 0 ? xs.filter(test).length / xs.length : 0;
+
 export interface SignalContext {
   read: ReadResult;
   classConfidence: number;
@@ -131,6 +138,7 @@ export function fieldSignals(name: string, field: ExtractedField, ctx: SignalCon
   const confs = page && first?.box ? wordConfidences(page, first.box) : [];
   const text = valueText(field.value) ?? '';
   const letters = text.replace(/[^\p{L}]/gu, '');
+  const tokens = text.split(/\s+/).filter(Boolean);
   const count = (set: Set<string>) => [...flags].filter((f) => set.has(f)).length;
   const cents =
     typeof field.value === 'string' && /^-?\d+\.\d{2}$/.test(field.value) ? toCents(field.value) : null;
@@ -151,10 +159,15 @@ export function fieldSignals(name: string, field: ExtractedField, ctx: SignalCon
     classConfidence: ctx.classConfidence,
     pageOcr: page ? (page.ocrConfidence ?? 1) : 1,
     logLength: cents !== null ? Math.log10(1 + Math.abs(cents) / 100) : Math.log(1 + text.length),
-    words: Math.min(10, text.split(/\s+/).filter(Boolean).length),
+    words: Math.min(10, tokens.length),
     digitShare: text.length > 0 ? text.replace(/\D/g, '').length / text.length : 0,
     upperShare: letters.length > 0 ? letters.replace(/[^\p{Lu}]/gu, '').length / letters.length : 0,
     legalForm: LEGAL_FORM.test(text) ? 1 : 0,
+    // What OCR debris looks like in any script: marks no name or address prints, letters
+    // standing alone ("Wor Id"), a value that starts in lower case ("laste Of The World").
+    strayMarks: share(tokens, (t) => STRAY.test(t)),
+    singleLetters: share(tokens, (t) => /^\p{L}$/u.test(t)),
+    lowerStart: /^\p{Ll}/u.test(text) ? 1 : 0,
     llm: flags.has('llm') ? 1 : 0,
   };
 }

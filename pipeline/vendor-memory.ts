@@ -437,10 +437,12 @@ export async function learnFromCorrections(
   const lessons = opts.corrections.flatMap((c) =>
     lessonsFrom(opts.docType, opts.read, c.field, c.value, c.evidence),
   );
-  // A corrected issuer name is worth keeping even where the page's misreading of it cannot
-  // be located: it is how the vendor's next documents get its name right.
-  const issuerCorrected = opts.corrections.some((c) => c.field === ISSUER_FIELD[opts.docType]);
-  if (!lessons.length && !issuerCorrected) return null;
+  // An approved issuer name is worth keeping even with nothing else to learn, and even where
+  // the page's misreading of it cannot be located: a person vouched for it, so the vendor's
+  // next documents can be matched against it (read alike: confirmed; misread: put right).
+  const issuer = opts.fields[ISSUER_FIELD[opts.docType]]?.value;
+  const issuerApproved = typeof issuer === 'string' && issuer.trim() !== '';
+  if (!lessons.length && !issuerApproved) return null;
   const vendor = await ensureVendor(tx, opts.docType, identify(opts.docType, opts.read, opts.fields));
   if (!vendor) return null;
   const entries: MemoryEntry[] = [];
