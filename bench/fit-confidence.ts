@@ -130,7 +130,7 @@ const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const model: ConfidenceModel = {
   version: 2,
   inputs: [...INPUTS],
-  command: `npx tsx bench/fit-confidence.ts ${values.train.map((t) => `--train ${basename(t)}`).join(' ')}`,
+  command: `bash bench/rebuild-confidence-model.sh (its fit: npx tsx bench/fit-confidence.ts ${values.train.map((t) => `--train ${basename(t)}`).join(' ')})`,
   trainedOn: values.train.map((t) => basename(t)),
   n: train.length,
   right: train.filter((e) => e.y).length,

@@ -44,6 +44,7 @@ export const SIGNALS = [
   'digitShare',
   'upperShare',
   'legalForm',
+  'heightRatio',
   'strayMarks',
   'singleLetters',
   'lowerStart',
@@ -123,6 +124,11 @@ function wordConfidences(page: PageRead, box: { x0: number; y0: number; x1: numb
   return out;
 }
 
+function medianLineHeight(page: PageRead): number {
+  const hs = page.lines.map((l) => l.box.y1 - l.box.y0).sort((a, b) => a - b);
+  return Math.max(1, hs[Math.floor(hs.length / 2)] ?? 1);
+}
+
 function valueText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
@@ -165,6 +171,9 @@ export function fieldSignals(name: string, field: ExtractedField, ctx: SignalCon
     legalForm: LEGAL_FORM.test(text) ? 1 : 0,
     // What OCR debris looks like in any script: marks no name or address prints, letters
     // standing alone ("Wor Id"), a value that starts in lower case ("laste Of The World").
+    // Letterheads print the issuer larger than the body; a value in body-size print under a
+    // name label is a different sort of evidence from one printed as a heading.
+    heightRatio: page && first?.box ? Math.min(4, (first.box.y1 - first.box.y0) / medianLineHeight(page)) : 1,
     strayMarks: share(tokens, (t) => STRAY.test(t)),
     singleLetters: share(tokens, (t) => /^\p{L}$/u.test(t)),
     lowerStart: /^\p{Ll}/u.test(text) ? 1 : 0,
@@ -279,6 +288,9 @@ export async function loadConfidenceModel(path = DEFAULT_CONFIDENCE_MODEL_PATH):
  * Replaces the confidence of each field the model was trained on with the model's
  * probability that it is right. Other fields, and documents read from e-invoice XML, keep theirs.
  */
+/** A model fitted on a few thousand fields cannot tell one in a thousand from certainty. */
+const MAX_PROBABILITY = 0.999;
+
 export function applyConfidenceModel(
   model: ConfidenceModel | null,
   docType: DocType,
@@ -290,9 +302,18 @@ export function applyConfidenceModel(
   const out: ExtractedFields = {};
   for (const [name, field] of Object.entries(fields)) {
     const s = signals[name];
+    // A value read from an e-invoice's XML is the issuer's own data, exact by construction:
+    // the model, fitted on what pages show, has nothing to say about it.
+    const exact = field.flags?.includes('e-invoice') === true;
     out[name] =
-      s && covered.has(`${docType}.${name}`)
-        ? { ...field, confidence: Math.round(probability(model, docType, name, s) * 1000) / 1000 }
+      s && !exact && covered.has(`${docType}.${name}`)
+        ? {
+            ...field,
+            confidence: Math.min(
+              MAX_PROBABILITY,
+              Math.round(probability(model, docType, name, s) * 1000) / 1000,
+            ),
+          }
         : field;
   }
   return out;

@@ -96,7 +96,7 @@ export interface DocumentScore {
   }[];
   /** Review reasons besides low field confidence (missing fields, failed rules, the class). */
   otherReasons: string[];
-  /** Confidence of each required field that was read, labelled in the truth or not (currency). */
+  /** Confidence of each required field that was read and that the truth labels. */
   requiredConfidences: Record<string, number>;
   /** The confidence model's signals of every field read, labelled or not (bench/fit-confidence.ts). */
   signals?: Record<string, Signals>;
@@ -173,10 +173,19 @@ export function scoreDocument(
       outcome.kind === 'failed'
         ? [outcome.entry.code]
         : outcome.kind === 'review'
-          ? (outcome.decided?.otherReasons ??
-            outcome.item.reasons.filter((r) => r.code !== 'low-confidence').map((r) => r.code))
+          ? [
+              ...(outcome.decided?.otherReasons ??
+                outcome.item.reasons.filter((r) => r.code !== 'low-confidence').map((r) => r.code)),
+              // A field the truth does not label (a receipt's currency) cannot be judged at any
+              // bar; when it held the document at its own, it holds it at every bar tried.
+              ...outcome.item.reasons
+                .filter((r) => r.code === 'low-confidence' && r.fields.every((f) => !(f in truth.fields)))
+                .map((r) => `${r.code}:${r.fields.join(',')}`),
+            ]
           : [],
-    requiredConfidences: requiredConfidencesOf(outcome, predictedType),
+    requiredConfidences: Object.fromEntries(
+      Object.entries(requiredConfidencesOf(outcome, predictedType)).filter(([name]) => name in truth.fields),
+    ),
     ...(outcome.kind !== 'failed' && outcome.decided ? { signals: outcome.decided.signals } : {}),
     pages,
     seconds: extra.seconds,
