@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { FailureCode } from '../../pipeline/errors.ts';
 import { mulberry32 } from '../../samples/generator/prng.ts';
 import { makeEncryptedPdf } from './documents.ts';
@@ -77,7 +77,12 @@ function pngBomb(width: number, height: number): Buffer {
   const row = Buffer.alloc(1 + width, 0xff);
   row[0] = 0;
   const idat = deflateSync(Buffer.concat(Array.from({ length: 4 }, () => row)));
-  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdr(width, height),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A ZIP archive, written by hand: entries stored or deflated, sizes as declared. */
@@ -125,7 +130,10 @@ function zip(entries: { name: string; data: Buffer; deflate?: boolean }[]): Buff
  * A PDF from object bodies (object n is `objects[n-1]`), with a correct xref unless told
  * otherwise: for the structures pdf-lib will not write.
  */
-function rawPdf(objects: string[], opts: { xref?: 'good' | 'wrong-offsets' | 'none'; trailer?: string } = {}): Buffer {
+function rawPdf(
+  objects: string[],
+  opts: { xref?: 'good' | 'wrong-offsets' | 'none'; trailer?: string } = {},
+): Buffer {
   const xref = opts.xref ?? 'good';
   const parts: Buffer[] = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   let length = parts[0]!.length;
@@ -152,7 +160,10 @@ function rawPdf(objects: string[], opts: { xref?: 'good' | 'wrong-offsets' | 'no
 }
 
 /** Catalog, page tree and one page showing `text` in Helvetica; the page's extra keys go in `page`. */
-function onePagePdf(text: string, opts: { mediaBox?: string; page?: string; extra?: string[]; xref?: 'good' | 'wrong-offsets' | 'none' } = {}) {
+function onePagePdf(
+  text: string,
+  opts: { mediaBox?: string; page?: string; extra?: string[]; xref?: 'good' | 'wrong-offsets' | 'none' } = {},
+) {
   const content = `BT /F1 14 Tf 36 120 Td (${text}) Tj ET`;
   return rawPdf(
     [
@@ -176,10 +187,8 @@ async function textPdf(sentence: string): Promise<Uint8Array> {
   return doc.save({ useObjectStreams: false });
 }
 
-let textImageCount = 0;
 /** A small picture of a line of text (through librsvg), for the odd-but-readable images. */
-function textImage(label: string, width = 640, height = 120): sharp.Sharp {
-  textImageCount++;
+function textImage(label: string, width = 640, height = 120): Sharp {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/><text x="20" y="${height / 2 + 12}" font-family="sans-serif" font-size="32" fill="#000">${label}</text></svg>`;
   return sharp(Buffer.from(svg));
 }
@@ -226,10 +235,13 @@ function cut(bytes: Bytes, share: number): Buffer {
 }
 
 // Memoised shared inputs: several cases start from the same real file.
-const once = <T>(f: () => Promise<T>) => {
+function once<T>(f: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | null = null;
-  return () => (p ??= f());
-};
+  return () => {
+    p ??= f();
+    return p;
+  };
+}
 const basePdf = once(() => textPdf('A letter about the weather in Lisbon, which has been sunny all week.'));
 const baseJpeg = once(() => textImage('Receipt 42 paid in cash').jpeg({ quality: 80 }).toBuffer());
 const basePng = once(() => textImage('Delivery note 7 signed').png().toBuffer());
@@ -254,10 +266,17 @@ const xlsx = () =>
   ]);
 const zipBomb = once(async () =>
   // 64 MB of zeros in ten entries, ~64 KB on disk: what an unzipping ingester would choke on.
-  zip(Array.from({ length: 10 }, (_, i) => ({ name: `part-${i}.bin`, data: Buffer.alloc(6_400_000), deflate: true }))),
+  zip(
+    Array.from({ length: 10 }, (_, i) => ({
+      name: `part-${i}.bin`,
+      data: Buffer.alloc(6_400_000),
+      deflate: true,
+    })),
+  ),
 );
 
-const HTML = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n';
+const HTML =
+  '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n';
 const SVG =
   '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><text x="10" y="50">Invoice 17</text></svg>\n';
 
@@ -265,157 +284,694 @@ const SVG =
 
 export const HOSTILE_CASES: readonly HostileCase[] = [
   // PDFs cut short, damaged, or not PDFs at all
-  { file: 'pdf-truncated-half.pdf', expected: 'truncated', what: 'a digital PDF cut in half', make: async () => cut(await basePdf(), 0.5) },
-  { file: 'pdf-truncated-tail.pdf', expected: 'truncated', what: 'a digital PDF missing its last tenth (xref and %%EOF)', make: async () => cut(await basePdf(), 0.9) },
-  { file: 'pdf-header-only.pdf', expected: 'truncated', what: 'nothing but "%PDF-1.7" and a newline', make: () => Buffer.from('%PDF-1.7\n') },
-  { file: 'pdf-random-after-header.pdf', expected: 'corrupt', what: 'a PDF header followed by 16 KB of random bytes', make: () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(16_384)]) },
-  { file: 'pdf-random-between-header-and-eof.pdf', expected: 'corrupt', what: 'random bytes between a PDF header and %%EOF', make: () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(8_192), Buffer.from('\n%%EOF\n')]) },
-  { file: 'pdf-all-zeros.pdf', expected: 'corrupt', what: '10 KB of zero bytes named .pdf (a copy that never got written)', make: () => Buffer.alloc(10_240) },
-  { file: 'pdf-broken-objects.pdf', expected: 'corrupt', what: 'objects cut off mid-dictionary, xref pointing nowhere, %%EOF present', make: () => Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n2 0 obj\n<< /Type /Pa\nxref\n0 3\n0000000000 65535 f \n0000099999 00000 n \n0000088888 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n77777\n%%EOF\n') },
-  { file: 'pdf-broken-xref.pdf', expected: 'review', what: 'a sound PDF whose xref offsets are all wrong (readers rebuild it)', make: () => onePagePdf('A note with a broken cross reference table, rebuilt by the reader.', { xref: 'wrong-offsets' }) },
-  { file: 'pdf-no-xref.pdf', expected: 'review', what: 'a sound PDF with no xref table at all', make: () => onePagePdf('A note without any cross reference table, found object by object.', { xref: 'none' }) },
-  { file: 'pdf-javascript.pdf', expected: 'review', what: 'a PDF that runs JavaScript on open (never executed)', make: async () => {
-    const doc = await PDFDocument.load(await textPdf('This page would like to run a script when it is opened.'));
-    const js = doc.context.obj({ S: 'JavaScript', JS: PDFString.of('app.alert("hello"); this.submitForm("http://example.invalid/")') });
-    doc.catalog.set(PDFName.of('OpenAction'), doc.context.register(js));
-    return doc.save({ useObjectStreams: false });
-  } },
-  { file: 'pdf-encrypted-user-password.pdf', expected: 'encrypted', what: 'a PDF that needs a password to open', make: () => makeEncryptedPdf('Salary statement for March', 'secret') },
-  { file: 'pdf-owner-password-only.pdf', expected: 'review', what: 'a PDF with only an owner (permissions) password: opens without one', make: () => makeEncryptedPdf('Permissions only, anyone may open this page and read it', '') },
-  { file: 'pdf-5000-pages.pdf', expected: 'too-many-pages', what: 'a PDF of 5000 pages (refused from its page count, no page read)', make: () => {
-    const kids = Array.from({ length: 5000 }, (_, i) => `${i + 5} 0 R`).join(' ');
-    const pages = Array.from({ length: 5000 }, () => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>');
-    const content = 'BT /F1 12 Tf 72 700 Td (One of five thousand identical pages) Tj ET';
-    return rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${kids}] /Count 5000 >>`, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>', ...pages]);
-  } },
-  { file: 'pdf-page-count-lies.pdf', expected: 'too-many-pages', what: 'a page tree claiming 1000000 pages with one page in it', make: () => rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1000000 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>']) },
-  { file: 'pdf-enormous-page.pdf', expected: 'too-many-pixels', what: 'one page 200 × 200 inches (the largest a PDF allows)', make: () => onePagePdf('A poster the size of a house.', { mediaBox: '[0 0 14400 14400]' }) },
-  { file: 'pdf-no-pages.pdf', expected: 'corrupt', what: 'a well-formed PDF with an empty page tree', make: () => rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>']) },
-  { file: 'pdf-image-bomb.pdf', expected: 'review', what: 'a small page with an embedded image declared 50000 × 50000 (skipped, not decoded)', make: () => {
-    const data = deflateSync(Buffer.alloc(50_000 * 4, 0x80));
-    const content = 'q 144 0 0 144 0 0 cm /Im1 Do Q BT /F1 12 Tf 10 10 Td (Bomb) Tj ET';
-    return Buffer.concat([
-      Buffer.from('%PDF-1.7\n'),
-      ...(() => {
-        const objs: Buffer[] = [
-          Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
-          Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
-          Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 144 144] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> /Font << /F1 6 0 R >> >> >>'),
-          Buffer.from(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`),
-          Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width 50000 /Height 50000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from('\nendstream')]),
-          Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
-        ];
-        const out: Buffer[] = [];
-        let len = 9;
-        const offs: number[] = [];
-        objs.forEach((o, i) => {
-          offs.push(len);
-          const c = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), o, Buffer.from('\nendobj\n')]);
-          out.push(c);
-          len += c.length;
-        });
-        out.push(Buffer.from(`xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offs.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${len}\n%%EOF\n`));
-        return out;
-      })(),
-    ]);
-  } },
-  { file: 'pdf-deep-nesting.pdf', expected: 'corrupt', what: 'an object nested 100000 arrays deep (parser stack exhaustion)', make: () => rawPdf(['<< /Type /Catalog /Pages 2 0 R /Junk 3 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>', `${'['.repeat(100_000)}${']'.repeat(100_000)}`]) },
-  { file: 'pdf-zip-polyglot.pdf', expected: 'corrupt', what: 'a whole PDF with a ZIP archive appended (opens as either)', make: async () => Buffer.concat([Buffer.from(await textPdf('Innocent looking page of a polyglot file, read as PDF or ZIP.')), zip([{ name: 'payload.js', data: Buffer.from('alert(1)\n'.repeat(400)), deflate: true }])]) },
-  { file: 'zip-with-pdf-inside.pdf', expected: 'mislabelled', what: 'a ZIP whose first stored entry is a PDF (a PDF header within the first KB)', make: async () => zip([{ name: 'a.pdf', data: Buffer.from(await textPdf('A PDF stored as the first entry of a ZIP archive.')) }]) },
-  { file: 'pdf-header-too-late.pdf', expected: 'mislabelled', what: '2 KB of binary junk, then a real PDF', make: async () => Buffer.concat([randomBytes(2048), Buffer.from(await basePdf())]) },
+  {
+    file: 'pdf-truncated-half.pdf',
+    expected: 'truncated',
+    what: 'a digital PDF cut in half',
+    make: async () => cut(await basePdf(), 0.5),
+  },
+  {
+    file: 'pdf-truncated-tail.pdf',
+    expected: 'truncated',
+    what: 'a digital PDF missing its last tenth (xref and %%EOF)',
+    make: async () => cut(await basePdf(), 0.9),
+  },
+  {
+    file: 'pdf-header-only.pdf',
+    expected: 'truncated',
+    what: 'nothing but "%PDF-1.7" and a newline',
+    make: () => Buffer.from('%PDF-1.7\n'),
+  },
+  {
+    file: 'pdf-random-after-header.pdf',
+    expected: 'corrupt',
+    what: 'a PDF header followed by 16 KB of random bytes',
+    make: () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(16_384)]),
+  },
+  {
+    file: 'pdf-random-between-header-and-eof.pdf',
+    expected: 'corrupt',
+    what: 'random bytes between a PDF header and %%EOF',
+    make: () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(8_192), Buffer.from('\n%%EOF\n')]),
+  },
+  {
+    file: 'pdf-all-zeros.pdf',
+    expected: 'corrupt',
+    what: '10 KB of zero bytes named .pdf (a copy that never got written)',
+    make: () => Buffer.alloc(10_240),
+  },
+  {
+    file: 'pdf-broken-objects.pdf',
+    expected: 'corrupt',
+    what: 'objects cut off mid-dictionary, xref pointing nowhere, %%EOF present',
+    make: () =>
+      Buffer.from(
+        '%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n2 0 obj\n<< /Type /Pa\nxref\n0 3\n0000000000 65535 f \n0000099999 00000 n \n0000088888 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n77777\n%%EOF\n',
+      ),
+  },
+  {
+    file: 'pdf-broken-xref.pdf',
+    expected: 'review',
+    what: 'a sound PDF whose xref offsets are all wrong (readers rebuild it)',
+    make: () =>
+      onePagePdf('A note with a broken cross reference table, rebuilt by the reader.', {
+        xref: 'wrong-offsets',
+      }),
+  },
+  {
+    file: 'pdf-no-xref.pdf',
+    expected: 'review',
+    what: 'a sound PDF with no xref table at all',
+    make: () =>
+      onePagePdf('A note without any cross reference table, found object by object.', { xref: 'none' }),
+  },
+  {
+    file: 'pdf-javascript.pdf',
+    expected: 'review',
+    what: 'a PDF that runs JavaScript on open (never executed)',
+    make: async () => {
+      const doc = await PDFDocument.load(
+        await textPdf('This page would like to run a script when it is opened.'),
+      );
+      const js = doc.context.obj({
+        S: 'JavaScript',
+        JS: PDFString.of('app.alert("hello"); this.submitForm("http://example.invalid/")'),
+      });
+      doc.catalog.set(PDFName.of('OpenAction'), doc.context.register(js));
+      return doc.save({ useObjectStreams: false });
+    },
+  },
+  {
+    file: 'pdf-encrypted-user-password.pdf',
+    expected: 'encrypted',
+    what: 'a PDF that needs a password to open',
+    make: () => makeEncryptedPdf('Salary statement for March', 'secret'),
+  },
+  {
+    file: 'pdf-owner-password-only.pdf',
+    expected: 'review',
+    what: 'a PDF with only an owner (permissions) password: opens without one',
+    make: () => makeEncryptedPdf('Permissions only, anyone may open this page and read it', ''),
+  },
+  {
+    file: 'pdf-5000-pages.pdf',
+    expected: 'too-many-pages',
+    what: 'a PDF of 5000 pages (refused from its page count, no page read)',
+    make: () => {
+      const kids = Array.from({ length: 5000 }, (_, i) => `${i + 5} 0 R`).join(' ');
+      const pages = Array.from(
+        { length: 5000 },
+        () =>
+          '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>',
+      );
+      const content = 'BT /F1 12 Tf 72 700 Td (One of five thousand identical pages) Tj ET';
+      return rawPdf([
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        `<< /Type /Pages /Kids [${kids}] /Count 5000 >>`,
+        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+        '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+        ...pages,
+      ]);
+    },
+  },
+  {
+    file: 'pdf-page-count-lies.pdf',
+    expected: 'review',
+    what: 'a page tree claiming 1000000 pages with one page in it (the real count is used)',
+    make: () =>
+      rawPdf([
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1000000 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>',
+      ]),
+  },
+  {
+    file: 'pdf-enormous-page.pdf',
+    expected: 'too-many-pixels',
+    what: 'one page 200 × 200 inches (the largest a PDF allows)',
+    make: () => onePagePdf('A poster the size of a house.', { mediaBox: '[0 0 14400 14400]' }),
+  },
+  {
+    file: 'pdf-no-pages.pdf',
+    expected: 'corrupt',
+    what: 'a well-formed PDF with an empty page tree',
+    make: () => rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>']),
+  },
+  {
+    file: 'pdf-image-bomb.pdf',
+    expected: 'review',
+    what: 'a small page with an embedded image declared 50000 × 50000 (skipped, not decoded)',
+    make: () => {
+      const data = deflateSync(Buffer.alloc(50_000 * 4, 0x80));
+      const content = 'q 144 0 0 144 0 0 cm /Im1 Do Q BT /F1 12 Tf 10 10 Td (Bomb) Tj ET';
+      return Buffer.concat([
+        Buffer.from('%PDF-1.7\n'),
+        ...(() => {
+          const objs: Buffer[] = [
+            Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+            Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+            Buffer.from(
+              '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 144 144] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> /Font << /F1 6 0 R >> >> >>',
+            ),
+            Buffer.from(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`),
+            Buffer.concat([
+              Buffer.from(
+                `<< /Type /XObject /Subtype /Image /Width 50000 /Height 50000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length ${data.length} >>\nstream\n`,
+              ),
+              data,
+              Buffer.from('\nendstream'),
+            ]),
+            Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
+          ];
+          const out: Buffer[] = [];
+          let len = 9;
+          const offs: number[] = [];
+          objs.forEach((o, i) => {
+            offs.push(len);
+            const c = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), o, Buffer.from('\nendobj\n')]);
+            out.push(c);
+            len += c.length;
+          });
+          out.push(
+            Buffer.from(
+              `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offs.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${len}\n%%EOF\n`,
+            ),
+          );
+          return out;
+        })(),
+      ]);
+    },
+  },
+  {
+    file: 'pdf-deep-nesting.pdf',
+    expected: 'corrupt',
+    what: 'an object nested 100000 arrays deep (parser stack exhaustion)',
+    make: () =>
+      rawPdf([
+        '<< /Type /Catalog /Pages 2 0 R /Junk 3 0 R >>',
+        '<< /Type /Pages /Kids [] /Count 0 >>',
+        `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      ]),
+  },
+  {
+    file: 'pdf-zip-polyglot.pdf',
+    expected: 'corrupt',
+    what: 'a whole PDF with a ZIP archive appended (opens as either)',
+    make: async () =>
+      Buffer.concat([
+        Buffer.from(await textPdf('Innocent looking page of a polyglot file, read as PDF or ZIP.')),
+        zip([{ name: 'payload.js', data: Buffer.from('alert(1)\n'.repeat(400)), deflate: true }]),
+      ]),
+  },
+  {
+    file: 'zip-with-pdf-inside.pdf',
+    expected: 'mislabelled',
+    what: 'a ZIP whose first stored entry is a PDF (a PDF header within the first KB)',
+    make: async () =>
+      zip([
+        {
+          name: 'a.pdf',
+          data: Buffer.from(await textPdf('A PDF stored as the first entry of a ZIP archive.')),
+        },
+      ]),
+  },
+  {
+    file: 'pdf-header-too-late.pdf',
+    expected: 'mislabelled',
+    what: '2 KB of binary junk, then a real PDF',
+    make: async () => Buffer.concat([randomBytes(2048), Buffer.from(await basePdf())]),
+  },
 
   // Images cut short, damaged, bombs, odd shapes and colours
-  { file: 'png-truncated.png', expected: 'truncated', what: 'a PNG cut in half', make: async () => cut(await basePng(), 0.5) },
-  { file: 'png-header-only.png', expected: 'truncated', what: 'a PNG signature and IHDR, no image data', make: () => Buffer.concat([PNG_SIGNATURE, ihdr(640, 120)]) },
-  { file: 'png-random-after-signature.png', expected: 'corrupt', what: 'a PNG signature followed by random bytes', make: () => Buffer.concat([PNG_SIGNATURE, randomBytes(8192)]) },
-  { file: 'png-bad-crc.png', expected: 'corrupt', what: 'a complete PNG whose image data was damaged (checksums fail)', make: async () => {
-    const png = Buffer.from(await basePng());
-    const idat = png.indexOf('IDAT');
-    for (let i = idat + 20; i < idat + 60; i++) png[i] = png[i]! ^ 0x5a;
-    return png;
-  } },
-  { file: 'png-zero-width.png', expected: 'corrupt', what: 'a PNG declaring a width of 0', make: () => pngBomb(0, 10).subarray(0, 33) },
-  { file: 'png-pixel-bomb.png', expected: 'too-many-pixels', what: 'a 1 KB PNG declaring 100000 × 100000 pixels', make: () => pngBomb(100_000, 100_000) },
-  { file: 'png-wide-100000x10.png', expected: 'too-many-pixels', what: 'a real 100000 × 10 pixel PNG (a line, not a page)', make: () => sharp({ create: { width: 100_000, height: 10, channels: 3, background: '#ffffff' } }).png().toBuffer() },
-  { file: 'png-tall-10x100000.png', expected: 'too-many-pixels', what: 'a real 10 × 100000 pixel PNG', make: () => sharp({ create: { width: 10, height: 100_000, channels: 3, background: '#ffffff' } }).png().toBuffer() },
-  { file: 'png-sliver-20000x40.png', expected: 'too-many-pixels', what: 'a 20000 × 40 pixel strip, 500 times as wide as it is tall', make: () => sharp({ create: { width: 20_000, height: 40, channels: 3, background: '#ffffff' } }).png().toBuffer() },
-  { file: 'png-16-bit-gray.png', expected: 'review', what: 'a 16-bit grayscale PNG with a line of text', make: () => textImage('Sixteen bit grey scan').toColourspace('grey16').png().toBuffer() },
-  { file: 'png-16-bit-rgba.png', expected: 'review', what: 'a 16-bit RGBA PNG with transparency', make: () => textImage('Sixteen bit colour with alpha').ensureAlpha(0.5).toColourspace('rgb16').png().toBuffer() },
-  { file: 'jpeg-cmyk.jpg', expected: 'review', what: 'a CMYK JPEG, as print workflows make them', make: () => textImage('Printed in CMYK').toColourspace('cmyk').jpeg().toBuffer() },
-  { file: 'jpeg-truncated.jpg', expected: 'truncated', what: 'a JPEG cut in half', make: async () => cut(await baseJpeg(), 0.5) },
-  { file: 'jpeg-header-only.jpg', expected: 'truncated', what: 'a JPEG start-of-image marker and nothing else', make: () => Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]) },
-  { file: 'jpeg-random-after-marker.jpg', expected: 'corrupt', what: 'a JPEG start-of-image marker followed by random bytes', make: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), randomBytes(8192)]) },
-  { file: 'jpeg-pixel-bomb.jpg', expected: 'too-many-pixels', what: 'a small JPEG whose header declares 65000 × 65000 pixels', make: async () => patchJpegSize(await baseJpeg(), 65_000, 65_000) },
-  { file: 'webp-truncated.webp', expected: 'truncated', what: 'a WebP cut in half', make: async () => cut(await baseWebp(), 0.5) },
-  { file: 'webp-animated.webp', expected: 'unsupported-type', what: 'an animated WebP of three frames', make: async () => sharp(await framesOf(['one', 'two', 'three']), { join: { animated: true } }).webp().toBuffer() },
-  { file: 'gif-animated.gif', expected: 'unsupported-type', what: 'an animated GIF', make: async () => sharp(await framesOf(['one', 'two']), { join: { animated: true } }).gif().toBuffer() },
-  { file: 'gif-named-as.png', expected: 'mislabelled', what: 'a GIF named .png', make: () => textImage('A GIF in disguise').gif().toBuffer() },
+  {
+    file: 'png-truncated.png',
+    expected: 'truncated',
+    what: 'a PNG cut in half',
+    make: async () => cut(await basePng(), 0.5),
+  },
+  {
+    file: 'png-header-only.png',
+    expected: 'truncated',
+    what: 'a PNG signature and IHDR, no image data',
+    make: () => Buffer.concat([PNG_SIGNATURE, ihdr(640, 120)]),
+  },
+  {
+    file: 'png-random-after-signature.png',
+    expected: 'corrupt',
+    what: 'a PNG signature followed by random bytes',
+    make: () => Buffer.concat([PNG_SIGNATURE, randomBytes(8192)]),
+  },
+  {
+    file: 'png-bad-crc.png',
+    expected: 'corrupt',
+    what: 'a complete PNG whose image data was damaged (checksums fail)',
+    make: async () => {
+      const png = Buffer.from(await basePng());
+      const idat = png.indexOf('IDAT');
+      for (let i = idat + 20; i < idat + 60; i++) png[i] = png[i]! ^ 0x5a;
+      return png;
+    },
+  },
+  {
+    file: 'png-zero-width.png',
+    expected: 'corrupt',
+    what: 'a PNG declaring a width of 0',
+    make: () => pngBomb(0, 10).subarray(0, 33),
+  },
+  {
+    file: 'png-pixel-bomb.png',
+    expected: 'too-many-pixels',
+    what: 'a 1 KB PNG declaring 100000 × 100000 pixels',
+    make: () => pngBomb(100_000, 100_000),
+  },
+  {
+    file: 'png-wide-100000x10.png',
+    expected: 'too-many-pixels',
+    what: 'a real 100000 × 10 pixel PNG (a line, not a page)',
+    make: () =>
+      sharp({ create: { width: 100_000, height: 10, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+  },
+  {
+    file: 'png-tall-10x100000.png',
+    expected: 'too-many-pixels',
+    what: 'a real 10 × 100000 pixel PNG',
+    make: () =>
+      sharp({ create: { width: 10, height: 100_000, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+  },
+  {
+    file: 'png-sliver-20000x40.png',
+    expected: 'too-many-pixels',
+    what: 'a 20000 × 40 pixel strip, 500 times as wide as it is tall',
+    make: () =>
+      sharp({ create: { width: 20_000, height: 40, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+  },
+  {
+    file: 'png-16-bit-gray.png',
+    expected: 'review',
+    what: 'a 16-bit grayscale PNG with a line of text',
+    make: () => textImage('Sixteen bit grey scan').toColourspace('grey16').png().toBuffer(),
+  },
+  {
+    file: 'png-16-bit-rgba.png',
+    expected: 'review',
+    what: 'a 16-bit RGBA PNG with transparency',
+    make: () =>
+      textImage('Sixteen bit colour with alpha').ensureAlpha(0.5).toColourspace('rgb16').png().toBuffer(),
+  },
+  {
+    file: 'jpeg-cmyk.jpg',
+    expected: 'review',
+    what: 'a CMYK JPEG, as print workflows make them',
+    make: () => textImage('Printed in CMYK').toColourspace('cmyk').jpeg().toBuffer(),
+  },
+  {
+    file: 'jpeg-truncated.jpg',
+    expected: 'truncated',
+    what: 'a JPEG cut in half',
+    make: async () => cut(await baseJpeg(), 0.5),
+  },
+  {
+    file: 'jpeg-header-only.jpg',
+    expected: 'truncated',
+    what: 'a JPEG start-of-image marker and nothing else',
+    make: () => Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  },
+  {
+    file: 'jpeg-random-after-marker.jpg',
+    expected: 'corrupt',
+    what: 'a JPEG start-of-image marker followed by random bytes',
+    make: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), randomBytes(8192)]),
+  },
+  {
+    file: 'jpeg-pixel-bomb.jpg',
+    expected: 'too-many-pixels',
+    what: 'a small JPEG whose header declares 65000 × 65000 pixels',
+    make: async () => patchJpegSize(await baseJpeg(), 65_000, 65_000),
+  },
+  {
+    file: 'webp-truncated.webp',
+    expected: 'truncated',
+    what: 'a WebP cut in half',
+    make: async () => cut(await baseWebp(), 0.5),
+  },
+  {
+    file: 'webp-animated.webp',
+    expected: 'unsupported-type',
+    what: 'an animated WebP of three frames',
+    make: async () =>
+      sharp(await framesOf(['one', 'two', 'three']), { join: { animated: true } })
+        .webp()
+        .toBuffer(),
+  },
+  {
+    file: 'gif-animated.gif',
+    expected: 'unsupported-type',
+    what: 'an animated GIF',
+    make: async () =>
+      sharp(await framesOf(['one', 'two']), { join: { animated: true } })
+        .gif()
+        .toBuffer(),
+  },
+  {
+    file: 'gif-named-as.png',
+    expected: 'mislabelled',
+    what: 'a GIF named .png',
+    make: () => textImage('A GIF in disguise').gif().toBuffer(),
+  },
   { file: 'tiff-three-pages-lzw.tif', expected: 'review', what: 'a three-page LZW TIFF', make: baseTiff },
-  { file: 'tiff-cmyk.tif', expected: 'review', what: 'a CMYK TIFF', make: () => textImage('A CMYK tiff page').toColourspace('cmyk').tiff({ compression: 'deflate' }).toBuffer() },
-  { file: 'tiff-fax-g4-two-pages.tif', expected: 'review', what: 'a two-page bilevel TIFF with CCITT group 4 (fax) compression', make: async () => sharp(await framesOf(['Fax page one', 'Fax page two'], 640, 120), { join: { animated: true } }).extractChannel(0).toColourspace('b-w').tiff({ compression: 'ccittfax4', bitdepth: 1 }).toBuffer() },
-  { file: 'tiff-jpeg2000-compression.tif', expected: 'unsupported-type', what: 'a TIFF whose compression tag says JPEG 2000 (not decodable here)', make: async () => patchTiffTag(await sharp(await basePng()).tiff({ compression: 'none' }).toBuffer(), 259, 34712) },
-  { file: 'tiff-60-frames.tif', expected: 'too-many-pages', what: 'a TIFF of 60 tiny frames', make: async () => sharp(await Promise.all(Array.from({ length: 60 }, (_, i) => sharp({ create: { width: 8, height: 8, channels: 3, background: { r: i, g: i, b: i } } }).png().toBuffer())), { join: { animated: true } }).tiff({ compression: 'lzw' }).toBuffer() },
-  { file: 'tiff-truncated.tif', expected: 'truncated', what: 'a three-page TIFF cut in half', make: async () => cut(await baseTiff(), 0.5) },
-  { file: 'tiff-pixel-bomb.tif', expected: 'too-many-pixels', what: 'a small TIFF whose header declares 60000 × 60000 pixels', make: async () => patchTiffTag(patchTiffTag(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#fff' } }).tiff({ compression: 'lzw' }).toBuffer(), 256, 60_000), 257, 60_000) },
+  {
+    file: 'tiff-cmyk.tif',
+    expected: 'review',
+    what: 'a CMYK TIFF',
+    make: () =>
+      textImage('A CMYK tiff page').toColourspace('cmyk').tiff({ compression: 'deflate' }).toBuffer(),
+  },
+  {
+    file: 'tiff-fax-g4-two-pages.tif',
+    expected: 'review',
+    what: 'a two-page bilevel TIFF with CCITT group 4 (fax) compression',
+    make: async () =>
+      sharp(await framesOf(['Fax page one', 'Fax page two'], 640, 120), { join: { animated: true } })
+        .extractChannel(0)
+        .toColourspace('b-w')
+        .tiff({ compression: 'ccittfax4', bitdepth: 1 })
+        .toBuffer(),
+  },
+  {
+    file: 'tiff-jpeg2000-compression.tif',
+    expected: 'unsupported-type',
+    what: 'a TIFF whose compression tag says JPEG 2000 (not decodable here)',
+    make: async () =>
+      patchTiffTag(
+        await sharp(await basePng())
+          .tiff({ compression: 'none' })
+          .toBuffer(),
+        259,
+        34712,
+      ),
+  },
+  {
+    file: 'tiff-60-frames.tif',
+    expected: 'too-many-pages',
+    what: 'a TIFF of 60 tiny frames',
+    make: async () =>
+      sharp(
+        await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            sharp({ create: { width: 8, height: 8, channels: 3, background: { r: i, g: i, b: i } } })
+              .png()
+              .toBuffer(),
+          ),
+        ),
+        { join: { animated: true } },
+      )
+        .tiff({ compression: 'lzw' })
+        .toBuffer(),
+  },
+  {
+    file: 'tiff-truncated.tif',
+    expected: 'truncated',
+    what: 'a three-page TIFF cut in half',
+    make: async () => cut(await baseTiff(), 0.5),
+  },
+  {
+    file: 'tiff-pixel-bomb.tif',
+    expected: 'too-many-pixels',
+    what: 'a small TIFF whose header declares 60000 × 60000 pixels',
+    make: async () =>
+      patchTiffTag(
+        patchTiffTag(
+          await sharp({ create: { width: 16, height: 16, channels: 3, background: '#fff' } })
+            .tiff({ compression: 'lzw' })
+            .toBuffer(),
+          256,
+          60_000,
+        ),
+        257,
+        60_000,
+      ),
+  },
 
   // Formats we do not read, under their own names and under document names
   { file: 'drawing.svg', expected: 'unsupported-type', what: 'an SVG drawing', make: () => Buffer.from(SVG) },
-  { file: 'svg-named-as.png', expected: 'mislabelled', what: 'an SVG named .png', make: () => Buffer.from(SVG) },
-  { file: 'photo.heic', expected: 'unsupported-type', what: 'a HEIC photo (an iPhone picture)', make: () => Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic'), randomBytes(2048)]) },
-  { file: 'heic-named-as.jpg', expected: 'mislabelled', what: 'a HEIC photo renamed .jpg', make: () => Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic'), randomBytes(4096)]) },
-  { file: 'image.avif', expected: 'unsupported-type', what: 'an AVIF image', make: () => textImage('AVIF').avif().toBuffer() },
-  { file: 'bitmap.bmp', expected: 'unsupported-type', what: 'a Windows BMP', make: () => {
-    const b = Buffer.alloc(54 + 4 * 4);
-    b.write('BM', 0, 'latin1');
-    b.writeUInt32LE(b.length, 2);
-    b.writeUInt32LE(54, 10);
-    b.writeUInt32LE(40, 14);
-    b.writeInt32LE(2, 18);
-    b.writeInt32LE(2, 22);
-    b.writeUInt16LE(1, 26);
-    b.writeUInt16LE(32, 28);
-    return b;
-  } },
-  { file: 'zip-bomb.zip', expected: 'unsupported-type', what: 'a ZIP that unpacks 60 KB into 64 MB', make: zipBomb },
-  { file: 'zip-bomb-named.pdf', expected: 'mislabelled', what: 'the ZIP bomb named .pdf', make: async () => Buffer.concat([await zipBomb(), Buffer.from([0])]) },
-  { file: 'gzip-bomb.pdf', expected: 'mislabelled', what: '32 MB of zeros gzipped into 32 KB, named .pdf', make: () => gzipSync(Buffer.alloc(32_000_000), { level: 9 }) },
-  { file: 'error-page.pdf', expected: 'mislabelled', what: 'an HTML error page saved as .pdf', make: () => Buffer.from(HTML) },
-  { file: 'error-page.jpg', expected: 'mislabelled', what: 'an HTML error page saved as .jpg', make: () => Buffer.from(HTML.replace('502', '404')) },
-  { file: 'notes.pdf', expected: 'mislabelled', what: 'plain text named .pdf', make: () => Buffer.from('Call the bank about the March statement.\nAsk for the original invoice.\n') },
-  { file: 'notes.tiff', expected: 'mislabelled', what: 'CSV text named .tiff', make: () => Buffer.from('date,amount\n2024-03-01,12.50\n2024-03-02,7.00\n') },
-  { file: 'data.webp', expected: 'mislabelled', what: 'JSON named .webp', make: () => Buffer.from('{"invoice": 17, "total": "12.50"}\n') },
+  {
+    file: 'svg-named-as.png',
+    expected: 'mislabelled',
+    what: 'an SVG named .png',
+    make: () => Buffer.from(SVG),
+  },
+  {
+    file: 'photo.heic',
+    expected: 'unsupported-type',
+    what: 'a HEIC photo (an iPhone picture)',
+    make: () =>
+      Buffer.concat([
+        Buffer.from([0, 0, 0, 0x18]),
+        Buffer.from('ftypheic\0\0\0\0mif1heic'),
+        randomBytes(2048),
+      ]),
+  },
+  {
+    file: 'heic-named-as.jpg',
+    expected: 'mislabelled',
+    what: 'a HEIC photo renamed .jpg',
+    make: () =>
+      Buffer.concat([
+        Buffer.from([0, 0, 0, 0x18]),
+        Buffer.from('ftypheic\0\0\0\0mif1heic'),
+        randomBytes(4096),
+      ]),
+  },
+  {
+    file: 'image.avif',
+    expected: 'unsupported-type',
+    what: 'an AVIF image',
+    make: () => textImage('AVIF').avif().toBuffer(),
+  },
+  {
+    file: 'bitmap.bmp',
+    expected: 'unsupported-type',
+    what: 'a Windows BMP',
+    make: () => {
+      const b = Buffer.alloc(54 + 4 * 4);
+      b.write('BM', 0, 'latin1');
+      b.writeUInt32LE(b.length, 2);
+      b.writeUInt32LE(54, 10);
+      b.writeUInt32LE(40, 14);
+      b.writeInt32LE(2, 18);
+      b.writeInt32LE(2, 22);
+      b.writeUInt16LE(1, 26);
+      b.writeUInt16LE(32, 28);
+      return b;
+    },
+  },
+  {
+    file: 'zip-bomb.zip',
+    expected: 'unsupported-type',
+    what: 'a ZIP that unpacks 60 KB into 64 MB',
+    make: zipBomb,
+  },
+  {
+    file: 'zip-bomb-named.pdf',
+    expected: 'mislabelled',
+    what: 'the ZIP bomb named .pdf',
+    make: async () => Buffer.concat([await zipBomb(), Buffer.from([0])]),
+  },
+  {
+    file: 'gzip-bomb.pdf',
+    expected: 'mislabelled',
+    what: '32 MB of zeros gzipped into 32 KB, named .pdf',
+    make: () => gzipSync(Buffer.alloc(32_000_000), { level: 9 }),
+  },
+  {
+    file: 'error-page.pdf',
+    expected: 'mislabelled',
+    what: 'an HTML error page saved as .pdf',
+    make: () => Buffer.from(HTML),
+  },
+  {
+    file: 'error-page.jpg',
+    expected: 'mislabelled',
+    what: 'an HTML error page saved as .jpg',
+    make: () => Buffer.from(HTML.replace('502', '404')),
+  },
+  {
+    file: 'notes.pdf',
+    expected: 'mislabelled',
+    what: 'plain text named .pdf',
+    make: () => Buffer.from('Call the bank about the March statement.\nAsk for the original invoice.\n'),
+  },
+  {
+    file: 'notes.tiff',
+    expected: 'mislabelled',
+    what: 'CSV text named .tiff',
+    make: () => Buffer.from('date,amount\n2024-03-01,12.50\n2024-03-02,7.00\n'),
+  },
+  {
+    file: 'data.webp',
+    expected: 'mislabelled',
+    what: 'JSON named .webp',
+    make: () => Buffer.from('{"invoice": 17, "total": "12.50"}\n'),
+  },
   { file: 'letter.docx', expected: 'unsupported-type', what: 'a Word document', make: docx },
-  { file: 'word-named-as.pdf', expected: 'mislabelled', what: 'a Word document named .pdf', make: () => Buffer.concat([docx(), Buffer.from('\n')]) },
+  {
+    file: 'word-named-as.pdf',
+    expected: 'mislabelled',
+    what: 'a Word document named .pdf',
+    make: () => Buffer.concat([docx(), Buffer.from('\n')]),
+  },
   { file: 'excel-named-as.jpg', expected: 'mislabelled', what: 'an Excel workbook named .jpg', make: xlsx },
-  { file: 'old-word-named-as.tif', expected: 'mislabelled', what: 'an old-style .doc (OLE2) named .tif', make: () => Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]) },
-  { file: 'rtf-named-as.pdf', expected: 'mislabelled', what: 'an RTF document named .pdf', make: () => Buffer.from('{\\rtf1\\ansi Invoice 17\\par}\n') },
-  { file: 'program-named-as.pdf', expected: 'mislabelled', what: 'a Windows program named .pdf', make: () => Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x80, 0, 0, 0]), randomBytes(1024)]) },
-  { file: 'einvoice-entity-bomb.xml', expected: 'review', what: 'a CII e-invoice declaring nested XML entities (billion laughs)', make: () => Buffer.from(`<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>\n<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"><x>&d;&d;&d;</x></rsm:CrossIndustryInvoice>\n`) },
+  {
+    file: 'old-word-named-as.tif',
+    expected: 'mislabelled',
+    what: 'an old-style .doc (OLE2) named .tif',
+    make: () =>
+      Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]),
+  },
+  {
+    file: 'rtf-named-as.pdf',
+    expected: 'mislabelled',
+    what: 'an RTF document named .pdf',
+    make: () => Buffer.from('{\\rtf1\\ansi Invoice 17\\par}\n'),
+  },
+  {
+    file: 'program-named-as.pdf',
+    expected: 'mislabelled',
+    what: 'a Windows program named .pdf',
+    make: () =>
+      Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x80, 0, 0, 0]), randomBytes(1024)]),
+  },
+  {
+    file: 'einvoice-entity-bomb.xml',
+    expected: 'review',
+    what: 'a CII e-invoice declaring nested XML entities (billion laughs)',
+    make: () =>
+      Buffer.from(
+        `<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>\n<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"><x>&d;&d;&d;</x></rsm:CrossIndustryInvoice>\n`,
+      ),
+  },
 
   // Empty and nearly empty
   { file: 'empty.pdf', expected: 'empty-file', what: '0 bytes, named .pdf', make: () => Buffer.alloc(0) },
   { file: 'empty.png', expected: 'empty-file', what: '0 bytes, named .png', make: () => Buffer.alloc(0) },
-  { file: 'one-byte.pdf', expected: 'empty-file', what: 'a single "%" byte, named .pdf', make: () => Buffer.from('%') },
-  { file: 'one-byte.jpg', expected: 'empty-file', what: 'a single 0xFF byte, named .jpg', make: () => Buffer.from([0xff]) },
+  {
+    file: 'one-byte.pdf',
+    expected: 'empty-file',
+    what: 'a single "%" byte, named .pdf',
+    make: () => Buffer.from('%'),
+  },
+  {
+    file: 'one-byte.jpg',
+    expected: 'empty-file',
+    what: 'a single 0xFF byte, named .jpg',
+    make: () => Buffer.from([0xff]),
+  },
 
   // Odd names on readable files
-  { file: 'with  spaces and (brackets).pdf', expected: 'review', what: 'spaces and brackets in the name', make: () => textPdf('A page whose file name has spaces and brackets in it.') },
-  { file: 'Rechnung-ünïcödé-請求書-€.pdf', expected: 'review', what: 'accents, CJK and a euro sign in the name', make: () => textPdf('A page whose file name is written in several scripts.') },
-  { file: '..pdf', expected: 'review', what: 'a name of two dots and an extension', make: () => textPdf('A page whose file name is two dots and an extension.') },
-  { file: '-rf.pdf', expected: 'review', what: 'a name that looks like a command-line option', make: () => textPdf('A page whose file name starts with a dash like an option.') },
-  { file: `${'long-name-'.repeat(24)}.pdf`, expected: 'review', what: 'a 244-character name', make: () => textPdf('A page whose file name is very long indeed for a file.') },
-  { file: 'no-extension', expected: 'review', what: 'a PDF with no extension at all', make: () => textPdf('A page saved without any file name extension at all.') },
+  {
+    file: 'with  spaces and (brackets).pdf',
+    expected: 'review',
+    what: 'spaces and brackets in the name',
+    make: () => textPdf('A page whose file name has spaces and brackets in it.'),
+  },
+  {
+    file: 'Rechnung-ünïcödé-請求書-€.pdf',
+    expected: 'review',
+    what: 'accents, CJK and a euro sign in the name',
+    make: () => textPdf('A page whose file name is written in several scripts.'),
+  },
+  {
+    file: 'scan..final..pdf',
+    expected: 'review',
+    what: 'doubled dots ("..") in the name',
+    make: () => textPdf('A page whose file name has doubled dots in the middle.'),
+  },
+  {
+    file: '.~lock.scan.pdf#',
+    expected: 'skipped',
+    what: 'a hidden file (an office lock file): hidden entries are skipped',
+    make: () => Buffer.from('lock\n'),
+  },
+  {
+    file: '-rf.pdf',
+    expected: 'review',
+    what: 'a name that looks like a command-line option',
+    make: () => textPdf('A page whose file name starts with a dash like an option.'),
+  },
+  {
+    file: `${'long-name-'.repeat(24)}.pdf`,
+    expected: 'review',
+    what: 'a 244-character name',
+    make: () => textPdf('A page whose file name is very long indeed for a file.'),
+  },
+  {
+    file: 'no-extension',
+    expected: 'review',
+    what: 'a PDF with no extension at all',
+    make: () => textPdf('A page saved without any file name extension at all.'),
+  },
 
   // Links and folders
-  { file: 'doc.pdf', expected: 'unreadable', what: 'a symbolic link to /etc/passwd, outside the input folder', link: '/etc/passwd' },
-  { file: 'escape-relative.pdf', expected: 'unreadable', what: 'a relative symbolic link climbing out of the input folder', link: '../../../../../../../../etc/hostname' },
-  { file: 'link-to-system-folder.pdf', expected: 'unreadable', what: 'a symbolic link to /etc, a folder outside the input folder', link: '/etc' },
-  { file: 'link-loop.pdf', expected: 'unreadable', what: 'a symbolic link pointing at itself', link: 'link-loop.pdf' },
-  { file: 'link-dangling.pdf', expected: 'unreadable', what: 'a symbolic link to a file that does not exist', link: 'no-such-file.pdf' },
-  { file: 'link-inside.pdf', expected: 'review', what: 'a symbolic link to a file inside the input folder (followed)', link: '.originals/kept.pdf' },
-  { file: '.originals/kept.pdf', expected: 'skipped', what: 'the link target, in a hidden folder (hidden entries are skipped)', make: () => textPdf('A page reached through a symbolic link inside the folder.') },
-  { file: 'folder-named.pdf', expected: 'skipped', what: 'a folder named like a PDF (its contents are read)', folder: true },
-  { file: 'folder-named.pdf/inside-the-folder.pdf', expected: 'review', what: 'a PDF inside a folder named like a PDF', make: () => textPdf('A page kept inside a folder whose name ends in pdf.') },
+  {
+    file: 'doc.pdf',
+    expected: 'unreadable',
+    what: 'a symbolic link to /etc/passwd, outside the input folder',
+    link: '/etc/passwd',
+  },
+  {
+    file: 'escape-relative.pdf',
+    expected: 'unreadable',
+    what: 'a relative symbolic link climbing out of the input folder',
+    link: '../../../../../../../../etc/hostname',
+  },
+  {
+    file: 'link-to-system-folder.pdf',
+    expected: 'unreadable',
+    what: 'a symbolic link to /etc, a folder outside the input folder',
+    link: '/etc',
+  },
+  {
+    file: 'link-loop.pdf',
+    expected: 'unreadable',
+    what: 'a symbolic link pointing at itself',
+    link: 'link-loop.pdf',
+  },
+  {
+    file: 'link-dangling.pdf',
+    expected: 'unreadable',
+    what: 'a symbolic link to a file that does not exist',
+    link: 'no-such-file.pdf',
+  },
+  {
+    file: 'link-inside.pdf',
+    expected: 'review',
+    what: 'a symbolic link to a file inside the input folder (followed)',
+    link: '.originals/kept.pdf',
+  },
+  {
+    file: '.originals/kept.pdf',
+    expected: 'skipped',
+    what: 'the link target, in a hidden folder (hidden entries are skipped)',
+    make: () => textPdf('A page reached through a symbolic link inside the folder.'),
+  },
+  {
+    file: 'folder-named.pdf',
+    expected: 'skipped',
+    what: 'a folder named like a PDF (its contents are read)',
+    folder: true,
+  },
+  {
+    file: 'folder-named.pdf/inside-the-folder.pdf',
+    expected: 'review',
+    what: 'a PDF inside a folder named like a PDF',
+    make: () => textPdf('A page kept inside a folder whose name ends in pdf.'),
+  },
   { file: 'empty-folder.jpg', expected: 'skipped', what: 'an empty folder named like a JPEG', folder: true },
 ];
 
@@ -451,5 +1007,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const t0 = performance.now();
   const cases = await writeHostileCorpus(dir);
   for (const c of cases) process.stdout.write(`${c.expected.padEnd(16)} ${c.file}  (${c.what})\n`);
-  process.stdout.write(`\n${cases.length} entries in ${resolve(dir)}, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `\n${cases.length} entries in ${resolve(dir)}, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 }
