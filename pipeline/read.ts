@@ -375,7 +375,10 @@ export async function ocrImage(
   const words = await readMissedText(pre, reread, ocr, languages);
   // A page Tesseract reads with confidence is read right (clean print, a text-heavy scan);
   // the line reader is asked where it is unsure: thermal rolls, dot matrix, faded and noisy scans.
-  if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW) return { pre, result: words };
+  // A page Tesseract finds no word on at all is blank paper (the back of a duplex scan): the
+  // line reader would find nothing either, and loading its models costs ~700 MB.
+  const blank = words.lines.every((l) => l.words.length === 0);
+  if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW || blank) return { pre, result: words };
   const fused = fusedResult(words.lines, await ocr.readLines(pre.png));
   return {
     pre: { ...pre, info: { ...pre.info, steps: [...pre.info.steps, FUSED_STEP] } },
