@@ -2,7 +2,7 @@ import { appendFile, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from
 import { basename, join, resolve } from 'node:path';
 import { DEPARTMENTS } from '../schemas/common.ts';
 import type { FailedEntry, RunSummary } from '../schemas/record.ts';
-import { type IngestLimits, ingestFile } from './ingest.ts';
+import { type IngestFailure, type IngestLimits, ingestFile } from './ingest.ts';
 import { type DocumentOutcome, type PipelineDeps, processDocument } from './process-document.ts';
 
 export type BatchEvent =
@@ -35,6 +35,8 @@ export interface CollectedFile {
   path: string;
   /** Real path of the input folder it was found in (links must stay inside); null for a named file. */
   within: string | null;
+  /** Set for a folder inside the input that could not be listed: it is reported, not read. */
+  unlisted?: IngestFailure;
 }
 
 /**
@@ -46,11 +48,31 @@ export interface CollectedFile {
 export async function collectFiles(inputs: string[]): Promise<CollectedFile[]> {
   const files: CollectedFile[] = [];
   const visitFolder = async (dir: string, within: string): Promise<void> => {
-    const entries = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
-    for (const name of entries) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      // The input folder itself must be listable; one locked subfolder must not sink the batch.
+      if (dir === within) throw e;
+      const why =
+        (e as { code?: string }).code === 'EACCES'
+          ? 'permission denied'
+          : String((e as { code?: string }).code);
+      files.push({
+        path: dir,
+        within,
+        unlisted: {
+          code: 'unreadable',
+          message: `The folder could not be opened (${why}); the files in it were not read.`,
+        },
+      });
+      return;
+    }
+    for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
       const path = join(dir, name);
-      const info = await lstat(path);
-      if (info.isDirectory()) await visitFolder(path, within);
+      // An entry gone since the listing is left to ingest, which reports it as missing.
+      const info = await lstat(path).catch(() => null);
+      if (info?.isDirectory()) await visitFolder(path, within);
       else if (!NOT_DOCUMENTS.has(name)) files.push({ path, within });
     }
   };
@@ -114,11 +136,13 @@ export async function runBatch(
     return write(() => appendFile(join(out, 'failed.jsonl'), `${JSON.stringify(entry)}\n`));
   };
 
-  const handle = async ({ path, within }: CollectedFile): Promise<void> => {
+  const handle = async ({ path, within, unlisted }: CollectedFile): Promise<void> => {
     const fileName = basename(path);
     const t0 = performance.now();
     const seconds = () => (performance.now() - t0) / 1000;
-    const ingested = await ingestFile(path, options.limits, { within });
+    const ingested = unlisted
+      ? { ok: false as const, failure: unlisted }
+      : await ingestFile(path, options.limits, { within });
     if (!ingested.ok) {
       const entry = { sourceFile: fileName, sha256: null, ...ingested.failure };
       await fail(entry);

@@ -7,6 +7,7 @@
  *
  * test/hostile-corpus.test.ts runs it through `paperline process` and the service API.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,8 @@ export interface HostileCase {
   /** A symbolic link (target as written) or a folder, not a file with bytes: the CLI case only. */
   link?: string;
   folder?: true;
+  /** A named pipe: reading it would wait for a writer for ever. */
+  fifo?: true;
   make?: Maker;
 }
 
@@ -973,6 +976,12 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     make: () => textPdf('A page kept inside a folder whose name ends in pdf.'),
   },
   { file: 'empty-folder.jpg', expected: 'skipped', what: 'an empty folder named like a JPEG', folder: true },
+  {
+    file: 'named-pipe.pdf',
+    expected: 'unreadable',
+    what: 'a named pipe (FIFO) named like a PDF',
+    fifo: true,
+  },
 ];
 
 /** Cases whose bytes can be uploaded (links and folders exist only on a disk). */
@@ -995,6 +1004,7 @@ export async function writeHostileCorpus(dir: string): Promise<readonly HostileC
     }),
   );
   for (const c of HOSTILE_CASES.filter((x) => x.link)) await symlink(c.link!, join(root, c.file));
+  for (const c of HOSTILE_CASES.filter((x) => x.fifo)) execFileSync('mkfifo', [join(root, c.file)]);
   return HOSTILE_CASES;
 }
 
