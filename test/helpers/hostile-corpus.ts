@@ -468,13 +468,11 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   {
     file: 'pdf-deep-nesting.pdf',
     expected: 'corrupt',
-    what: 'an object nested 100000 arrays deep (parser stack exhaustion)',
+    what: "a page whose resources are nested 100000 arrays deep (exhausts a recursive parser's stack)",
     make: () =>
-      rawPdf([
-        '<< /Type /Catalog /Pages 2 0 R /Junk 3 0 R >>',
-        '<< /Type /Pages /Kids [] /Count 0 >>',
-        `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
-      ]),
+      onePagePdf('A page whose resources hide an absurdly deep nest of arrays.', {
+        page: `/Junk ${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      }),
   },
   {
     file: 'pdf-zip-polyglot.pdf',
