@@ -240,8 +240,10 @@ export interface PdfStructure {
  * nothing yet) was cut short; one whose body after the header is no PDF at all, or whose
  * %%EOF is followed by a second file, is not a sound PDF.
  */
-export function pdfStructure(b: Uint8Array, headerAt: number): PdfStructure {
+export function pdfStructure(b: Uint8Array): PdfStructure {
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+  // Readers accept junk before the header within the first KB (see ingest.ts).
+  const headerAt = Math.max(0, text.slice(0, 1029).indexOf('%PDF-'));
   const pagesVisible = /\/Type\s*\/Page(?![A-Za-z])|\/ObjStm\b/.test(text);
   const eof = text.lastIndexOf('%%EOF');
   if (eof >= 0) {

@@ -80,9 +80,9 @@ export const MAX_PAGE_ASPECT = 100;
 function sharpError(e: unknown, what: string, bytes?: Uint8Array): PipelineError {
   if (e instanceof PipelineError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  const The = `The ${what}`;
+  const subject = `The ${what}`;
   if (/pixel limit/i.test(message)) {
-    return new PipelineError('too-many-pixels', `${The} is larger than the pixel limit.`, { cause: e });
+    return new PipelineError('too-many-pixels', `${subject} is larger than the pixel limit.`, { cause: e });
   }
   if (bytes) {
     const compression = undecodableTiffCompression(bytes);
@@ -91,7 +91,7 @@ function sharpError(e: unknown, what: string, bytes?: Uint8Array): PipelineError
   }
   return new PipelineError(
     'corrupt',
-    `${The} is damaged: its data cannot be decoded. Ask the sender for a new copy or scan it again.`,
+    `${subject} is damaged: its data cannot be decoded. Ask the sender for a new copy or scan it again.`,
     { cause: e },
   );
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Box } from '../../schemas/common.ts';
 import type { Line, Word, XmlAttachment } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
-import { pdfStructure } from '../file-structure.ts';
+import { type PdfStructure, pdfStructure } from '../file-structure.ts';
 import { unionBox } from '../layout.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -92,7 +92,7 @@ function pdfjsAssets() {
 
 /** Opens a PDF. Throws PipelineError 'encrypted', 'truncated' or 'corrupt' for what cannot be opened. */
 export async function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): Promise<PdfDocument> {
-  const structure = pdfStructure(bytes, Math.max(0, Buffer.from(bytes.subarray(0, 1029)).indexOf('%PDF-')));
+  const structure = pdfStructure(bytes);
   if (structure.appended) {
     throw new PipelineError(
       'corrupt',
@@ -122,7 +122,7 @@ export async function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): 
     doc = await task.promise;
   } catch (e) {
     await task.destroy().catch(() => {});
-    throw mapPdfError(e, bytes);
+    throw mapPdfError(e, bytes, structure);
   }
   // pdfjs rebuilds a lost cross-reference table and opens the front half of a cut-off file;
   // reading it would silently drop the pages that never arrived.
@@ -166,7 +166,11 @@ function hasEofMarker(bytes: Uint8Array): boolean {
   return tail.includes('%%EOF');
 }
 
-export function mapPdfError(e: unknown, bytes: Uint8Array): PipelineError {
+export function mapPdfError(
+  e: unknown,
+  bytes: Uint8Array,
+  structure: PdfStructure = pdfStructure(bytes),
+): PipelineError {
   if (e instanceof PipelineError) return e;
   const name = e && typeof e === 'object' && 'name' in e ? String(e.name) : '';
   const message = e instanceof Error ? e.message : String(e);
@@ -180,8 +184,6 @@ export function mapPdfError(e: unknown, bytes: Uint8Array): PipelineError {
       { cause: e },
     );
   }
-  const headerAt = Math.max(0, Buffer.from(bytes.subarray(0, 1029)).indexOf('%PDF-'));
-  const structure = pdfStructure(bytes, headerAt);
   if (!hasEofMarker(bytes) && structure.integrity === 'truncated') return cutShort(e);
   if (structure.integrity === 'malformed') return notPdfData(e);
   // pdfjs's words ("Invalid PDF structure", "bad XRef entry") are for developers, not clerks.
