@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, extname, isAbsolute, relative } from 'node:path';
 import { sniffEInvoice } from '../extractors/e-invoice.ts';
 import type { FailureCode } from './errors.ts';
 
@@ -62,8 +62,12 @@ function findPdfHeader(bytes: Uint8Array): number {
   return -1;
 }
 
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
 /** The document format the bytes are, by their magic numbers; null when none we read. */
 export function sniffFormat(bytes: Uint8Array): DocumentFormat | null {
+  // A ZIP whose first entry is a stored PDF has a PDF header in its first KB; it is still a ZIP.
+  if (startsWith(bytes, ZIP_MAGIC)) return null;
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
   // Classic TIFF (42) in either byte order, and BigTIFF (43), which libtiff reads too.
@@ -86,6 +90,8 @@ export function sniffFormat(bytes: Uint8Array): DocumentFormat | null {
  */
 export function describeBytes(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'nothing (0 bytes)';
+  if (startsWith(bytes, ascii('MZ'))) return 'a Windows program';
+  if (startsWith(bytes, [0x7f, 0x45, 0x4c, 0x46])) return 'a Linux program';
   if (startsWith(bytes, ascii('GIF8'))) return 'a GIF image';
   if (startsWith(bytes, ascii('BM'))) return 'a BMP image';
   if (startsWith(bytes, ascii('ftyp'), 4)) {
@@ -94,8 +100,7 @@ export function describeBytes(bytes: Uint8Array): string {
     if (/^avi[fs]$/.test(brand)) return 'an AVIF image';
     return 'a video or media file';
   }
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]))
-    return 'a ZIP archive (Word, Excel and OpenDocument files are ZIPs)';
+  if (startsWith(bytes, ZIP_MAGIC)) return describeZip(bytes);
   if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) return 'an old-style Office document (.doc/.xls)';
   if (startsWith(bytes, [0x1f, 0x8b])) return 'a gzip archive';
   if (startsWith(bytes, ascii('Rar!'))) return 'a RAR archive';
@@ -117,6 +122,31 @@ export function describeBytes(bytes: Uint8Array): string {
   }
   return 'binary data of an unknown kind';
 }
+
+/** Office files are ZIPs; the names of their first entries say which kind. */
+function describeZip(bytes: Uint8Array): string {
+  const names = Buffer.from(bytes.subarray(0, 64 * 1024)).toString('latin1');
+  if (names.includes('word/')) return 'a Word document (.docx)';
+  if (names.includes('xl/')) return 'an Excel workbook (.xlsx)';
+  if (names.includes('ppt/')) return 'a PowerPoint presentation (.pptx)';
+  if (names.includes('mimetypeapplication/vnd.oasis.opendocument')) return 'an OpenDocument file';
+  if (/\.pdf/i.test(names.slice(30, 30 + 256)))
+    return 'a ZIP archive with a PDF inside (unpack it and send the PDF)';
+  return 'a ZIP archive';
+}
+
+function isAllZero(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/**
+ * Below this many bytes no supported format holds a page (the smallest valid PNG is 67 bytes):
+ * such a file is as good as empty, whatever its first bytes.
+ */
+const MIN_DOCUMENT_BYTES = 16;
+/** What describeBytes says of bytes it does not recognise; a few such bytes are no document. */
+const GENERIC = new Set(['plain text', 'binary data of an unknown kind']);
 
 function isMostlyText(sample: Uint8Array): boolean {
   if (sample.length === 0) return false;
@@ -144,8 +174,19 @@ function formatBytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function fail(code: FailureCode, message: string): IngestOutcome {
+type Failed = { ok: false; failure: IngestFailure };
+
+function fail(code: FailureCode, message: string): Failed {
   return { ok: false, failure: { code, message } };
+}
+
+export interface IngestFileOptions {
+  /**
+   * Real path of the folder the file was found in. A symbolic link is followed only to a file
+   * inside it, so a link in an inbox cannot make Paperline read (and copy into its output)
+   * a system file. Unset for a file named on the command line: the user chose it.
+   */
+  within?: string | null;
 }
 
 /**
@@ -155,14 +196,32 @@ function fail(code: FailureCode, message: string): IngestOutcome {
 export async function ingestFile(
   path: string,
   limits: Partial<IngestLimits> = DEFAULT_INGEST_LIMITS,
+  options: IngestFileOptions = {},
 ): Promise<IngestOutcome> {
   const maxFileBytes = limits.maxFileBytes ?? DEFAULT_INGEST_LIMITS.maxFileBytes;
   const fileName = basename(path);
 
+  let target = path;
+  try {
+    if ((await lstat(path)).isSymbolicLink()) {
+      const followed = await followLink(path, options.within ?? null);
+      if (!followed.ok) return followed;
+      target = followed.target;
+    }
+  } catch (e) {
+    return fail('unreadable', `The file could not be opened (${errnoText(e)}).`);
+  }
+
   let size: number;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return fail('unreadable', `"${fileName}" is not a regular file.`);
+    const info = await stat(target);
+    if (info.isDirectory()) return fail('unreadable', `"${fileName}" is a folder, not a file.`);
+    if (!info.isFile()) {
+      return fail(
+        'unreadable',
+        `"${fileName}" is not a regular file (a device, pipe or socket), so it is not read.`,
+      );
+    }
     size = info.size;
   } catch (e) {
     return fail('unreadable', `The file could not be opened (${errnoText(e)}).`);
@@ -178,12 +237,46 @@ export async function ingestFile(
 
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    bytes = new Uint8Array(await readFile(target));
   } catch (e) {
     return fail('unreadable', `The file could not be read (${errnoText(e)}).`);
   }
   // The file may have changed between stat and read; judge what was actually read.
   return ingestBytes(fileName, bytes, limits, path);
+}
+
+/** Where a symbolic link leads, or why it is not followed. */
+async function followLink(
+  path: string,
+  within: string | null,
+): Promise<{ ok: true; target: string } | Failed> {
+  const fileName = basename(path);
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ELOOP') {
+      return fail(
+        'unreadable',
+        `"${fileName}" is a symbolic link that leads back to itself; there is no file to read.`,
+      );
+    }
+    if (code === 'ENOENT') {
+      return fail('unreadable', `"${fileName}" is a symbolic link to a file that does not exist.`);
+    }
+    throw e;
+  }
+  if (within !== null) {
+    const rel = relative(within, target);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      return fail(
+        'unreadable',
+        `"${fileName}" is a symbolic link to ${target}, outside the folder being processed; links are followed only to files inside that folder.`,
+      );
+    }
+  }
+  return { ok: true, target };
 }
 
 /**
@@ -206,6 +299,18 @@ export function ingestBytes(
   }
 
   const format = sniffFormat(bytes);
+  if (format === null && bytes.length < MIN_DOCUMENT_BYTES && GENERIC.has(describeBytes(bytes))) {
+    return fail(
+      'empty-file',
+      `The file is only ${bytes.length === 1 ? '1 byte' : `${bytes.length} bytes`} long: there is no document in it.`,
+    );
+  }
+  if (format === null && isAllZero(bytes)) {
+    return fail(
+      'corrupt',
+      `The file holds nothing but zero bytes (${formatBytes(bytes.length)} of them): it was not saved or copied properly.`,
+    );
+  }
   if (format === null) {
     const ext = extname(fileName).toLowerCase();
     const claim = EXTENSION_CLAIMS[ext];

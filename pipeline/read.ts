@@ -139,7 +139,8 @@ function checkPageCount(count: number, limits: IngestLimits): void {
       `The document has ${count} pages, more than the limit of ${limits.maxPages} pages per document.`,
     );
   }
-  if (count < 1) throw new PipelineError('corrupt', 'The document has no pages.');
+  if (count < 1)
+    throw new PipelineError('corrupt', 'The document has no pages: there is nothing in it to read.');
 }
 
 async function readPdf(
@@ -148,9 +149,10 @@ async function readPdf(
   opts: ReadOptions,
   limits: IngestLimits,
 ): Promise<ReadDocumentResult> {
-  const pdf = await openPdf(file.bytes, { maxImagePixels: limits.maxPixels });
+  const pdf = await openPdf(file.bytes, { maxImagePixels: limits.maxPixels, maxPages: limits.maxPages });
   try {
     checkPageCount(pdf.numPages, limits);
+    await checkPdfPageSizes(pdf, limits);
     const attachments = await pdf.xmlAttachments();
     const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits));
     return attachments.length > 0 ? { ...read, attachments } : read;
@@ -170,9 +172,11 @@ export async function countPages(file: IngestedFile, limits: Partial<IngestLimit
   return guarded(file, async () => {
     let count: number;
     if (file.format === 'pdf') {
-      const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
+      const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels, maxPages: all.maxPages });
       try {
         count = pdf.numPages;
+        checkPageCount(count, all);
+        await checkPdfPageSizes(pdf, all);
       } finally {
         await pdf.close();
       }
@@ -206,12 +210,31 @@ export async function readOnePage(
   });
 }
 
+/**
+ * Below this a page is not worth reading: OCR needs about 150 dpi and a reviewer a legible
+ * picture. A page too large to render at it within the pixel limit is refused, not shrunk.
+ */
+const MIN_RENDER_DPI = 100;
+
 /** 300 dpi unless the page is so large (a poster, a plan) that it would pass the pixel limit. */
 async function renderDpi(pdf: PdfDocument, pageNumber: number, limits: IngestLimits): Promise<number> {
   const { width, height } = await pdf.pageSize(pageNumber, POINTS_PER_INCH);
   const area = Math.max(1, width * height);
   const fitting = POINTS_PER_INCH * Math.sqrt(limits.maxPixels / area);
+  if (fitting < MIN_RENDER_DPI) {
+    const inches = (pt: number) => `${Math.round((pt / POINTS_PER_INCH) * 10) / 10}`;
+    const pixels = (area / POINTS_PER_INCH ** 2) * MIN_RENDER_DPI ** 2;
+    throw new PipelineError(
+      'too-many-pixels',
+      `Page ${pageNumber} is ${inches(width)} × ${inches(height)} inches: even at ${MIN_RENDER_DPI} dpi it would be ${(pixels / 1e6).toFixed(1)} megapixels, over the limit of ${(limits.maxPixels / 1e6).toFixed(1)} megapixels a page.`,
+    );
+  }
   return Math.max(1, Math.min(PDF_RENDER_DPI, Math.floor(fitting)));
+}
+
+/** Every page's size against the pixel limit, before any page is drawn or read. */
+async function checkPdfPageSizes(pdf: PdfDocument, limits: IngestLimits): Promise<void> {
+  for (let n = 1; n <= pdf.numPages; n++) await renderDpi(pdf, n, limits);
 }
 
 async function readPdfPage(
@@ -352,7 +375,10 @@ export async function ocrImage(
   const words = await readMissedText(pre, reread, ocr, languages);
   // A page Tesseract reads with confidence is read right (clean print, a text-heavy scan);
   // the line reader is asked where it is unsure: thermal rolls, dot matrix, faded and noisy scans.
-  if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW) return { pre, result: words };
+  // A page Tesseract finds no word on at all is blank paper (the back of a duplex scan): the
+  // line reader would find nothing either, and loading its models costs ~700 MB.
+  const blank = words.lines.every((l) => l.words.length === 0);
+  if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW || blank) return { pre, result: words };
   const fused = fusedResult(words.lines, await ocr.readLines(pre.png));
   return {
     pre: { ...pre, info: { ...pre.info, steps: [...pre.info.steps, FUSED_STEP] } },

@@ -1,8 +1,8 @@
-import { appendFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DEPARTMENTS } from '../schemas/common.ts';
 import type { FailedEntry, RunSummary } from '../schemas/record.ts';
-import { type IngestLimits, ingestFile } from './ingest.ts';
+import { type IngestFailure, type IngestLimits, ingestFile } from './ingest.ts';
 import { type DocumentOutcome, type PipelineDeps, processDocument } from './process-document.ts';
 
 export type BatchEvent =
@@ -31,19 +31,56 @@ export interface BatchOptions {
 /** The evaluation format's ground-truth file sits beside the documents and is not one of them. */
 const NOT_DOCUMENTS = new Set(['metadata.jsonl']);
 
-/** Expands folders (recursively, in name order) and keeps files; hidden entries are skipped. */
-export async function collectFiles(inputs: string[]): Promise<string[]> {
-  const files: string[] = [];
-  const visit = async (path: string): Promise<void> => {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      const entries = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
-      for (const name of entries) await visit(join(path, name));
-    } else if (info.isFile() && !NOT_DOCUMENTS.has(basename(path))) {
-      files.push(path);
+export interface CollectedFile {
+  path: string;
+  /** Real path of the input folder it was found in (links must stay inside); null for a named file. */
+  within: string | null;
+  /** Set for a folder inside the input that could not be listed: it is reported, not read. */
+  unlisted?: IngestFailure;
+}
+
+/**
+ * Expands folders (recursively, in name order) and keeps files; hidden entries are skipped.
+ * Inside a folder nothing is followed: symbolic links are kept as entries for ingest to judge
+ * (followed only to files inside the folder), and linked folders are not entered, so a link
+ * cannot loop or lead the batch out of the folder it was given.
+ */
+export async function collectFiles(inputs: string[]): Promise<CollectedFile[]> {
+  const files: CollectedFile[] = [];
+  const visitFolder = async (dir: string, within: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      // The input folder itself must be listable; one locked subfolder must not sink the batch.
+      if (dir === within) throw e;
+      const why =
+        (e as { code?: string }).code === 'EACCES'
+          ? 'permission denied'
+          : String((e as { code?: string }).code);
+      files.push({
+        path: dir,
+        within,
+        unlisted: {
+          code: 'unreadable',
+          message: `The folder could not be opened (${why}); the files in it were not read.`,
+        },
+      });
+      return;
+    }
+    for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
+      const path = join(dir, name);
+      // An entry gone since the listing is left to ingest, which reports it as missing.
+      const info = await lstat(path).catch(() => null);
+      if (info?.isDirectory()) await visitFolder(path, within);
+      else if (!NOT_DOCUMENTS.has(name)) files.push({ path, within });
     }
   };
-  for (const input of inputs) await visit(resolve(input));
+  for (const input of inputs) {
+    const path = resolve(input);
+    if ((await stat(path)).isDirectory()) await visitFolder(path, await realpath(path));
+    else if (!NOT_DOCUMENTS.has(basename(path))) files.push({ path, within: null });
+  }
   return files;
 }
 
@@ -99,11 +136,13 @@ export async function runBatch(
     return write(() => appendFile(join(out, 'failed.jsonl'), `${JSON.stringify(entry)}\n`));
   };
 
-  const handle = async (path: string): Promise<void> => {
+  const handle = async ({ path, within, unlisted }: CollectedFile): Promise<void> => {
     const fileName = basename(path);
     const t0 = performance.now();
     const seconds = () => (performance.now() - t0) / 1000;
-    const ingested = await ingestFile(path, options.limits);
+    const ingested = unlisted
+      ? { ok: false as const, failure: unlisted }
+      : await ingestFile(path, options.limits, { within });
     if (!ingested.ok) {
       const entry = { sourceFile: fileName, sha256: null, ...ingested.failure };
       await fail(entry);
@@ -182,7 +221,7 @@ export async function runBatch(
   const workers = Array.from(
     { length: Math.max(1, Math.min(options.concurrency ?? 2, files.length)) },
     async () => {
-      for (let path = queue.shift(); path !== undefined; path = queue.shift()) await handle(path);
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) await handle(file);
     },
   );
   await Promise.all(workers);

@@ -46,7 +46,7 @@ describe('loading image pages', () => {
     const big = await solid('#ffffff', 3000, 2000);
     const error = await loadImagePage(big, 0, { maxPixels: 1_000_000 }).catch((e) => e);
     expect(isPipelineError(error) && error.code).toBe('too-many-pixels');
-    expect(String(error.message)).toMatch(/3000×2000/);
+    expect(String(error.message)).toMatch(/3000 × 2000 pixels/);
   });
 
   it('reports a JPEG cut in half as truncated', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -137,5 +137,59 @@ describe('ingestFile', () => {
       maxPages: 50,
       maxPixels: 100_000_000,
     });
+  });
+});
+
+describe('symbolic links', () => {
+  it('follows a link to a file inside the folder, and refuses one leading out of it', async () => {
+    const inside = await put('target.png', png);
+    await symlink(inside, join(dir, 'inside-link.png'));
+    await symlink('/etc/hostname', join(dir, 'outside-link.pdf'));
+    const root = await realpath(dir);
+    const ok = await ingestFile(join(dir, 'inside-link.png'), DEFAULT_INGEST_LIMITS, { within: root });
+    expect(ok.ok && ok.file.fileName).toBe('inside-link.png');
+    const out = await ingestFile(join(dir, 'outside-link.pdf'), DEFAULT_INGEST_LIMITS, { within: root });
+    expect(!out.ok && out.failure).toMatchObject({
+      code: 'unreadable',
+      message: expect.stringMatching(/outside the folder/),
+    });
+    // Named on the command line (no folder to stay in), the user's own link is followed.
+    const named = await ingestFile(join(dir, 'inside-link.png'), DEFAULT_INGEST_LIMITS);
+    expect(named.ok).toBe(true);
+  });
+
+  it('reports a link loop and a dangling link instead of throwing', async () => {
+    await symlink('loop.pdf', join(dir, 'loop.pdf'));
+    await symlink('missing.pdf', join(dir, 'dangling.pdf'));
+    const root = await realpath(dir);
+    for (const [name, text] of [
+      ['loop.pdf', /back to itself/],
+      ['dangling.pdf', /does not exist/],
+    ] as const) {
+      const outcome = await ingestFile(join(dir, name), DEFAULT_INGEST_LIMITS, { within: root });
+      expect(!outcome.ok && outcome.failure.code, name).toBe('unreadable');
+      expect(!outcome.ok && outcome.failure.message, name).toMatch(text);
+    }
+  });
+});
+
+describe('files too small or too blank to be documents', () => {
+  it('calls a one-byte file empty and a file of zeros corrupt', async () => {
+    const one = await ingestFile(await put('one.pdf', '%'), {});
+    expect(!one.ok && one.failure).toMatchObject({
+      code: 'empty-file',
+      message: expect.stringMatching(/1 byte/),
+    });
+    const zeros = await ingestFile(await put('zeros.pdf', Buffer.alloc(4096)), {});
+    expect(!zeros.ok && zeros.failure.code).toBe('corrupt');
+  });
+
+  it('names a ZIP with a PDF in it as a ZIP, not a PDF', () => {
+    const zip = Buffer.concat([
+      Buffer.from('PK\x03\x04', 'latin1'),
+      Buffer.alloc(26),
+      Buffer.from('a.pdf%PDF-1.7\n'),
+    ]);
+    expect(sniffFormat(zip)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { PreprocessInfo } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
+import { imageIntegrity, undecodableTiffCompression } from '../file-structure.ts';
 import { median } from '../layout.ts';
 
 export type Rotation = 0 | 90 | 180 | 270;
@@ -64,28 +65,74 @@ export interface PreprocessedPage {
   info: PreprocessInfo;
 }
 
-function sharpError(e: unknown, what: string): PipelineError {
+/** Tesseract refuses images over 32767 pixels a side; a page is never near that. */
+export const MAX_PAGE_SIDE = 30_000;
+/**
+ * A page at most this many times as long as it is wide. A long till roll is about 40; a strip
+ * beyond this is a line, a border or a trick, not a page, and OCR cannot lay it out.
+ */
+export const MAX_PAGE_ASPECT = 100;
+
+/**
+ * Why an image could not be decoded, from its own structure (file-structure.ts), never in the
+ * decoder's words: those are for developers and often name the wrong thing.
+ */
+function sharpError(e: unknown, what: string, bytes?: Uint8Array): PipelineError {
   if (e instanceof PipelineError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  const subject = `The ${what}`;
   if (/pixel limit/i.test(message)) {
-    return new PipelineError('too-many-pixels', `The ${what} is larger than the pixel limit.`, { cause: e });
+    return new PipelineError('too-many-pixels', `${subject} is larger than the pixel limit.`, { cause: e });
   }
-  if (
-    /premature end|truncated|unexpected end|end of (file|data|stream)|short read|not enough data|read error/i.test(
-      message,
-    )
-  ) {
-    return new PipelineError(
-      'truncated',
-      `The ${what} is cut short (${firstLine(message)}): it was probably not fully uploaded or copied.`,
-      { cause: e },
-    );
+  if (bytes) {
+    const compression = undecodableTiffCompression(bytes);
+    if (compression) return undecodableTiff(what, compression, e);
+    if (imageIntegrity(bytes) === 'truncated') return truncatedImage(what, e);
   }
-  return new PipelineError('corrupt', `The ${what} cannot be decoded (${firstLine(message)}).`, { cause: e });
+  return new PipelineError(
+    'corrupt',
+    `${subject} is damaged: its data cannot be decoded. Ask the sender for a new copy or scan it again.`,
+    { cause: e },
+  );
 }
 
-function firstLine(s: string): string {
-  return (s.split('\n')[0] ?? s).trim().replace(/\.$/, '');
+function undecodableTiff(what: string, compression: string, cause?: unknown): PipelineError {
+  return new PipelineError(
+    'unsupported-type',
+    `The ${what} is a TIFF compressed with ${compression}, which Paperline cannot decode; scan or save it again with LZW, Deflate, JPEG or fax (group 4) compression.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function truncatedImage(what: string, cause?: unknown): PipelineError {
+  return new PipelineError(
+    'truncated',
+    `The ${what} is cut short (its data stops before the end of the picture): it was probably not fully uploaded or copied.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Refuses a page whose size would make decoding or OCR blow up, with the figures that matter. */
+export function checkPageDimensions(width: number, height: number, maxPixels: number, page?: number): void {
+  const what = page === undefined ? 'The image' : `Page ${page}`;
+  const size = `${what} is ${width} × ${height} pixels (${mp(width * height)})`;
+  if (width * height > maxPixels) {
+    throw new PipelineError('too-many-pixels', `${size}, over the limit of ${mp(maxPixels)} a page.`);
+  }
+  const long = Math.max(width, height);
+  const short = Math.max(1, Math.min(width, height));
+  if (long > MAX_PAGE_SIDE) {
+    throw new PipelineError(
+      'too-many-pixels',
+      `${size}: ${long} pixels on its long side is over the limit of ${MAX_PAGE_SIDE} pixels a side.`,
+    );
+  }
+  if (long > MAX_PAGE_ASPECT * short) {
+    throw new PipelineError(
+      'too-many-pixels',
+      `${size}, ${Math.round(long / short)} times as long as it is wide, over the limit of ${MAX_PAGE_ASPECT} times for a page.`,
+    );
+  }
 }
 
 function open(bytes: Uint8Array, maxPixels: number, page?: number) {
@@ -97,14 +144,32 @@ function open(bytes: Uint8Array, maxPixels: number, page?: number) {
   });
 }
 
-/** Number of pages (TIFF frames) in an image file; 1 for single-page formats. */
+/**
+ * Number of pages (TIFF frames) in an image file; 1 for single-page formats. Everything that
+ * can be told from the header is checked here, before a pixel is decoded: a file cut short,
+ * an animation, a page over the pixel, side or aspect limits.
+ */
 export async function imagePageCount(bytes: Uint8Array, limits: Partial<ImageLimits> = {}): Promise<number> {
+  // libtiff counts the pages it can find and decodes the first: a cut TIFF would lose pages silently.
+  if (imageIntegrity(bytes) === 'truncated') throw truncatedImage('image');
+  // libtiff without the codec "decodes" such a page as blank paper, which would go to review empty.
+  const compression = undecodableTiffCompression(bytes);
+  if (compression) throw undecodableTiff('image', compression);
+  let meta: Metadata;
   try {
-    const meta = await open(bytes, limits.maxPixels ?? DEFAULT_MAX_PIXELS).metadata();
-    return meta.pages ?? 1;
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw sharpError(e, 'image');
+    throw sharpError(e, 'image', bytes);
   }
+  const pages = meta.pages ?? 1;
+  if (meta.format === 'webp' && pages > 1) {
+    throw new PipelineError(
+      'unsupported-type',
+      `The file is an animated WebP image (${pages} frames); only still images and multi-page TIFF or PDF scans are read.`,
+    );
+  }
+  checkPageDimensions(meta.width, meta.pageHeight ?? meta.height, limits.maxPixels ?? DEFAULT_MAX_PIXELS);
+  return pages;
 }
 
 /** Densities that mean "nobody set this": Windows and JFIF defaults. */
@@ -149,15 +214,9 @@ export async function loadImagePage(
     }
     meta = pages > 1 ? await sharp(bytes, { limitInputPixels: false, page: index }).metadata() : file;
   } catch (e) {
-    throw sharpError(e, 'image');
+    throw sharpError(e, 'image', bytes);
   }
-  const pageHeight = meta.pageHeight ?? meta.height;
-  if (meta.width * pageHeight > maxPixels) {
-    throw new PipelineError(
-      'too-many-pixels',
-      `Page ${index + 1} is ${meta.width}×${pageHeight} pixels (${mp(meta.width * pageHeight)}), more than the ${mp(maxPixels)} limit.`,
-    );
-  }
+  checkPageDimensions(meta.width, meta.pageHeight ?? meta.height, maxPixels, index + 1);
   try {
     const { data, info } = await open(bytes, maxPixels, index)
       .autoOrient()
@@ -170,7 +229,7 @@ export async function loadImagePage(
       dpi: inferDpi(info.width, info.height, meta.density),
     };
   } catch (e) {
-    throw sharpError(e, 'image');
+    throw sharpError(e, 'image', bytes);
   }
 }
 

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Box } from '../../schemas/common.ts';
 import type { Line, Word, XmlAttachment } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
+import { type PdfStructure, pdfStructure } from '../file-structure.ts';
 import { unionBox } from '../layout.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -35,6 +36,11 @@ export interface OpenPdfOptions {
    * smuggle in a decompression bomb. Default 100 megapixels.
    */
   maxImagePixels?: number;
+  /**
+   * Page limit the caller will apply. A PDF over it is not checked page by page for missing
+   * pages (it is refused anyway), so a 5000-page file costs no more than its page count.
+   */
+  maxPages?: number;
 }
 
 export interface TextLayerPage {
@@ -86,6 +92,14 @@ function pdfjsAssets() {
 
 /** Opens a PDF. Throws PipelineError 'encrypted', 'truncated' or 'corrupt' for what cannot be opened. */
 export async function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): Promise<PdfDocument> {
+  const structure = pdfStructure(bytes);
+  if (structure.appended) {
+    throw new PipelineError(
+      'corrupt',
+      `The file is a PDF with ${structure.appended} attached after its end, so it opens as two different things; such files are refused. Ask the sender for a plain PDF.`,
+    );
+  }
+  if (structure.integrity === 'malformed') throw notPdfData();
   const pdfjs = await loadPdfJs();
   const assets = pdfjsAssets();
   // pdfjs transfers (detaches) the buffer it is given; the caller's bytes must stay usable.
@@ -108,23 +122,42 @@ export async function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): 
     doc = await task.promise;
   } catch (e) {
     await task.destroy().catch(() => {});
-    throw mapPdfError(e, bytes);
+    throw mapPdfError(e, bytes, structure);
   }
   // pdfjs rebuilds a lost cross-reference table and opens the front half of a cut-off file;
   // reading it would silently drop the pages that never arrived.
-  if (!hasEofMarker(bytes)) {
+  if (!hasEofMarker(bytes) && doc.numPages <= (options.maxPages ?? Number.POSITIVE_INFINITY)) {
     try {
       for (let n = 1; n <= doc.numPages; n++) await doc.getPage(n);
     } catch (e) {
       await doc.destroy().catch(() => {});
-      throw new PipelineError(
-        'truncated',
-        'The PDF is cut short (pages are missing and it has no end-of-file marker): it was probably not fully uploaded or copied.',
-        { cause: e },
-      );
+      throw cutShort(e, ' (pages are missing and it has no end-of-file marker)');
     }
   }
+  if (doc.numPages > 0 && !structure.pagesVisible) {
+    await doc.destroy().catch(() => {});
+    throw new PipelineError(
+      'corrupt',
+      "The PDF's list of pages is damaged: no page can be found in it. Ask the sender for a new copy.",
+    );
+  }
   return new PdfJsDocument(doc);
+}
+
+function cutShort(cause?: unknown, detail = ' (it has no end-of-file marker)'): PipelineError {
+  return new PipelineError(
+    'truncated',
+    `The PDF is cut short${detail}: it was probably not fully uploaded or copied.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function notPdfData(cause?: unknown): PipelineError {
+  return new PipelineError(
+    'corrupt',
+    'The file starts like a PDF, but what follows is not PDF data: it is damaged. Ask the sender for a new copy.',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** Whether the bytes end with an %%EOF marker (allowing trailing whitespace or junk). */
@@ -133,7 +166,11 @@ function hasEofMarker(bytes: Uint8Array): boolean {
   return tail.includes('%%EOF');
 }
 
-export function mapPdfError(e: unknown, bytes: Uint8Array): PipelineError {
+export function mapPdfError(
+  e: unknown,
+  bytes: Uint8Array,
+  structure: PdfStructure = pdfStructure(bytes),
+): PipelineError {
   if (e instanceof PipelineError) return e;
   const name = e && typeof e === 'object' && 'name' in e ? String(e.name) : '';
   const message = e instanceof Error ? e.message : String(e);
@@ -147,20 +184,14 @@ export function mapPdfError(e: unknown, bytes: Uint8Array): PipelineError {
       { cause: e },
     );
   }
-  const truncated = !hasEofMarker(bytes);
-  if (truncated) {
-    return new PipelineError(
-      'truncated',
-      'The PDF is cut short (it has no end-of-file marker): it was probably not fully uploaded or copied.',
-      { cause: e },
-    );
-  }
-  if (/invalid pdf structure|missing xref|xref|startxref|unexpected end|bad xref/i.test(message)) {
-    return new PipelineError('corrupt', `The PDF's structure is damaged and cannot be read (${message}).`, {
-      cause: e,
-    });
-  }
-  return new PipelineError('corrupt', `The PDF cannot be read (${message}).`, { cause: e });
+  if (!hasEofMarker(bytes) && structure.integrity === 'truncated') return cutShort(e);
+  if (structure.integrity === 'malformed') return notPdfData(e);
+  // pdfjs's words ("Invalid PDF structure", "bad XRef entry") are for developers, not clerks.
+  return new PipelineError(
+    'corrupt',
+    "The PDF's structure is damaged (its table of contents and objects do not fit together), so it cannot be read. Ask the sender for a new copy.",
+    { cause: e },
+  );
 }
 
 class PdfJsDocument implements PdfDocument {
@@ -181,7 +212,7 @@ class PdfJsDocument implements PdfDocument {
     try {
       return await this.#doc.getPage(pageNumber);
     } catch (e) {
-      throw new PipelineError('corrupt', `Page ${pageNumber} of the PDF is damaged (${errorText(e)}).`, {
+      throw new PipelineError('corrupt', `Page ${pageNumber} of the PDF is damaged and cannot be read.`, {
         cause: e,
       });
     }
@@ -216,9 +247,13 @@ class PdfJsDocument implements PdfDocument {
     try {
       content = await page.getTextContent();
     } catch (e) {
-      throw new PipelineError('corrupt', `The text of page ${pageNumber} cannot be read (${errorText(e)}).`, {
-        cause: e,
-      });
+      throw new PipelineError(
+        'corrupt',
+        `The text of page ${pageNumber} of the PDF is damaged and cannot be read.`,
+        {
+          cause: e,
+        },
+      );
     }
     const fragments: Fragment[] = [];
     for (const item of content.items) {
@@ -248,7 +283,7 @@ class PdfJsDocument implements PdfDocument {
       await page.render({ canvas: entry.canvas as never, canvasContext: ctx as never, viewport }).promise;
       return entry.canvas.toBuffer('image/png');
     } catch (e) {
-      throw new PipelineError('corrupt', `Page ${pageNumber} of the PDF cannot be drawn (${errorText(e)}).`, {
+      throw new PipelineError('corrupt', `Page ${pageNumber} of the PDF is damaged: it cannot be drawn.`, {
         cause: e,
       });
     } finally {
@@ -273,10 +308,6 @@ interface CanvasFactoryLike {
     context: { fillStyle: string; fillRect(x: number, y: number, w: number, h: number): void };
   };
   destroy(entry: unknown): void;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** A run of non-space characters of one text item, with its box on the page image. */
