@@ -7,6 +7,7 @@ import { storageKeys } from './adapters/storage.ts';
 import { createWebhookSender, webhookBackoffMs } from './adapters/webhook.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { type IngestedFile, sniffFormat } from './ingest.ts';
+import { type Logger, silentLogger } from './log.ts';
 import { decideDocument } from './process-document.ts';
 import { readAttachments, readOnePage } from './read.ts';
 import {
@@ -39,7 +40,8 @@ export interface WorkerOptions {
   relayIntervalMs?: number;
   /** Hours a review task may wait before it is overdue. Default: the PAPERLINE_REVIEW_SLA_HOURS* config. */
   reviewSlaHours?: (department: string | null) => number;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /** Where the workers log (pipeline/log.ts masks personal data). Default: nowhere. */
+  log?: Logger;
 }
 
 export interface RunningWorkers {
@@ -98,7 +100,7 @@ class RecentFiles {
  */
 export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
   const { db, store, queues, metrics, config } = svc;
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? silentLogger;
   const decideDeps = await serviceDecideDeps(svc);
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
@@ -228,7 +230,19 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
         });
         if (stored) {
           metrics.documents.inc({ outcome: outcome.kind });
-          log('document decided', { documentId: doc.id, outcome: outcome.kind });
+          log.info({ documentId: doc.id, outcome: outcome.kind }, 'document decided');
+          // What was read, for whoever debugs an extraction; personal fields are masked by the logger.
+          const decided = outcome.kind === 'posted' ? outcome.record : outcome.item;
+          log.debug(
+            {
+              documentId: doc.id,
+              docType: decided.docType,
+              department: decided.department,
+              fields: decided.fields,
+              ...(outcome.kind === 'review' ? { reasons: outcome.item.reasons } : {}),
+            },
+            'document fields',
+          );
         }
         if (outcome.kind === 'posted') kickRelay();
         return { outcome: outcome.kind };
@@ -256,9 +270,9 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
           message: `Processing failed after ${job.attemptsMade} attempts: ${err.message}`,
         });
         if (failed) metrics.documents.inc({ outcome: 'failed' });
-      })().catch((e) => log('could not mark a failed document', { error: String(e) }));
+      })().catch((e) => log.error({ err: e }, 'could not mark a failed document'));
     });
-    worker.on('error', (e) => log('worker error', { error: String(e) }));
+    worker.on('error', (e) => log.error({ err: e }, 'worker error'));
   }
 
   // The relay and the webhook pass: each one run at a time, on a timer and whenever a record was
@@ -267,10 +281,10 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
   const relay = oneAtATime(async () => {
     if (stopped) return;
     const n = await relayOutbox(db, (records) => queues.publishRecords(records)).catch((e) => {
-      log('outbox relay failed; will retry', { error: String(e) });
+      log.warn({ err: e }, 'outbox relay failed; will retry');
       return 0;
     });
-    if (n) log('records published', { count: n });
+    if (n) log.info({ count: n }, 'records published');
   });
   const hooks = config.webhooks;
   const send = hooks ? createWebhookSender({ secret: hooks.secret, timeoutMs: hooks.timeoutMs }) : null;
@@ -284,21 +298,27 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
       leaseMs: hooks.timeoutMs + 30_000,
       onAttempt: (a) =>
         a.ok
-          ? log('webhook delivered', {
-              recordId: a.recordId,
-              idempotencyKey: a.idempotencyKey,
-              department: a.department,
-              attempts: a.attempts,
-            })
-          : log('webhook delivery failed; will retry', {
-              recordId: a.recordId,
-              idempotencyKey: a.idempotencyKey,
-              department: a.department,
-              attempts: a.attempts,
-              error: a.error,
-              retryAt: a.retryAt,
-            }),
-    }).catch((e) => log('webhook delivery pass failed; will retry', { error: String(e) }));
+          ? log.info(
+              {
+                recordId: a.recordId,
+                idempotencyKey: a.idempotencyKey,
+                department: a.department,
+                attempts: a.attempts,
+              },
+              'webhook delivered',
+            )
+          : log.warn(
+              {
+                recordId: a.recordId,
+                idempotencyKey: a.idempotencyKey,
+                department: a.department,
+                attempts: a.attempts,
+                error: a.error,
+                retryAt: a.retryAt,
+              },
+              'webhook delivery failed; will retry',
+            ),
+    }).catch((e) => log.warn({ err: e }, 'webhook delivery pass failed; will retry'));
   });
   const kickRelay = () => {
     relay.run();
