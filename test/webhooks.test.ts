@@ -1,18 +1,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../api/app.ts';
+import { createPglite } from '../pipeline/adapters/db.ts';
 import { webhookBackoffMs } from '../pipeline/adapters/webhook.ts';
 import { createApiKey } from '../pipeline/api-keys.ts';
+import { migrate } from '../pipeline/migrate.ts';
+import { createBatch, deliverWebhooks, documentIdOf, postRecord } from '../pipeline/repository.ts';
 import { openService, type Service } from '../pipeline/service.ts';
 import { type RunningWorkers, startWorkers } from '../pipeline/service-workers.ts';
 import { DEPARTMENT_OF } from '../schemas/common.ts';
 import { EnvError, loadServiceConfig } from '../schemas/env.ts';
-import { PostedRecordSchema } from '../schemas/record.ts';
+import { type PostedRecord, PostedRecordSchema } from '../schemas/record.ts';
 import { INBOX_DIR, inboxEntries } from './helpers/inbox.ts';
-import { type TestEnv, testEnv, uploadForm, waitFor } from './helpers/services.ts';
+import { type TestEnv, tempDir, testEnv, uploadForm, waitFor } from './helpers/services.ts';
 
 /**
  * Webhook delivery against a real HTTP receiver, the way an ERP would sit behind it: the
@@ -182,6 +186,60 @@ describe('webhooks', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(receiver.received.length).toBe(count);
   }, 300_000);
+
+  it('on PGlite too: a failing head record holds back the next one until its backoff ends', async () => {
+    const dir = await tempDir();
+    const db = await createPglite(dir);
+    try {
+      await migrate(db);
+      const docs = ['a', 'b'].map((c) => ({ sha256: c.repeat(64), fileName: `${c}.pdf` }));
+      await createBatch(db, {
+        batchId: 'bat_1',
+        actor: 'test',
+        uploads: docs.map((d) => ({
+          ...d,
+          format: 'pdf',
+          sizeBytes: 1,
+          storageKey: d.sha256,
+          pageCount: 1,
+          failure: null,
+        })),
+      });
+      for (const d of docs) {
+        const record = { id: documentIdOf(d.sha256), department: 'hr', docType: 'payslip', fields: {} };
+        await db.transaction((tx) =>
+          postRecord(tx, { documentId: record.id, revision: 1, record: record as unknown as PostedRecord }),
+        );
+      }
+      const sent: string[] = [];
+      let failures = 1;
+      const pass = () =>
+        deliverWebhooks(db, {
+          urls: { hr: 'http://erp.invalid/hr' },
+          send: async (d) => {
+            sent.push(d.idempotencyKey);
+            return failures-- > 0 ? { ok: false, error: 'HTTP 502' } : { ok: true, status: 200 };
+          },
+          backoffMs: () => 300,
+          leaseMs: 10_000,
+        });
+      const [a, b] = docs.map((d) => `${documentIdOf(d.sha256)}-r1`);
+      const first = await pass();
+      expect(first).toMatchObject([{ idempotencyKey: a, ok: false, attempts: 1, error: 'HTTP 502' }]);
+      expect(Date.parse(first[0]!.retryAt!)).toBeGreaterThan(Date.now());
+      expect(await pass()).toEqual([]);
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await pass()).map((x) => [x.idempotencyKey, x.ok, x.attempts])).toEqual([
+        [a, true, 2],
+        [b, true, 1],
+      ]);
+      expect(await pass()).toEqual([]);
+      expect(sent).toEqual([a, a, b]);
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('asks for a secret when a webhook URL is set, and backs off exponentially up to the cap', () => {
     expect(() => loadServiceConfig({ PAPERLINE_WEBHOOK_URL_HR: 'https://erp.example/hooks' })).toThrow(
