@@ -445,6 +445,8 @@ export interface WebhookPassOptions {
   /** Most records one pass sends per department, so one busy department does not starve the rest. */
   limit?: number;
   onAttempt?: (a: WebhookAttempt) => void;
+  /** Checked before each record; false ends the pass (a worker shutting down). */
+  keepGoing?: () => boolean;
 }
 
 /**
@@ -463,6 +465,7 @@ export async function deliverWebhooks(db: Sql, opts: WebhookPassOptions): Promis
     const url = opts.urls[department];
     if (!url) continue;
     for (let n = 0; n < (opts.limit ?? 50); n++) {
+      if (opts.keepGoing && !opts.keepGoing()) return attempts;
       const [row] = await db.query<OutboxRow & { webhook_attempts: number }>(
         `UPDATE outbox SET webhook_next_at = now() + $2 * interval '1 millisecond'
           WHERE seq = (SELECT seq FROM outbox WHERE department = $1 AND webhook_delivered_at IS NULL

@@ -296,6 +296,7 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
       backoffMs: (attempts) => webhookBackoffMs(attempts, hooks.retryMs, hooks.retryMaxMs),
       // Past the request's own timeout, so only a process that died mid-request loses its claim.
       leaseMs: hooks.timeoutMs + 30_000,
+      keepGoing: () => !stopped,
       onAttempt: (a) =>
         a.ok
           ? log.info(
