@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -10,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { type ApiKeyInfo, findApiKey } from '../pipeline/api-keys.ts';
+import type { Logger } from '../pipeline/log.ts';
 import type { Service } from '../pipeline/service.ts';
 import type { Role } from '../schemas/api.ts';
 import { registerQueueDashboard } from './admin-queues.ts';
@@ -36,8 +37,11 @@ declare module 'fastify' {
 export type App = FastifyInstance;
 
 export interface AppOptions {
-  /** Fastify's logger: false in tests, pino options in `paperline serve`. */
-  logger?: boolean | Record<string, unknown>;
+  /**
+   * Where requests are logged: `paperline serve` passes its logger (pipeline/log.ts, personal
+   * data masked). Default: no request log.
+   */
+  logger?: Logger;
 }
 
 /** Browsers (the review page, the queue dashboard) send the key as a cookie; programs as a header. */
@@ -70,7 +74,8 @@ function pluginAccess(url: string): { public: boolean; roles: Role[] } | null {
  */
 export async function buildApp(svc: Service, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // Typed as Fastify's base logger so the app's type does not depend on who logs.
+    ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();

@@ -1,5 +1,6 @@
 import { buildApp } from '../api/app.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../pipeline/api-keys.ts';
+import { createLogger, type Logger } from '../pipeline/log.ts';
 import { migrate } from '../pipeline/migrate.ts';
 import { openDatabase, openService, type Service } from '../pipeline/service.ts';
 import { type RunningWorkers, startWorkers } from '../pipeline/service-workers.ts';
@@ -7,16 +8,7 @@ import { RoleSchema } from '../schemas/api.ts';
 import { loadServiceConfig, type ServiceConfig } from '../schemas/env.ts';
 import { formatTable } from './table.ts';
 
-/** One JSON line per event on stderr: what an operator's log shipper expects. */
-function logger(level: string) {
-  const quiet = level === 'silent' || level === 'error' || level === 'fatal';
-  return (msg: string, extra: Record<string, unknown> = {}) => {
-    if (!quiet)
-      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...extra })}\n`);
-  };
-}
-
-function workerOptions(config: Readonly<ServiceConfig>, log: ReturnType<typeof logger>) {
+function workerOptions(config: Readonly<ServiceConfig>, log: Logger) {
   return {
     pageConcurrency: config.pageConcurrency,
     lineReader: config.lineReader,
@@ -31,15 +23,16 @@ function workerOptions(config: Readonly<ServiceConfig>, log: ReturnType<typeof l
  * Stops in order on SIGINT/SIGTERM: no new requests or jobs, jobs in hand finished (BullMQ's
  * close waits for them), then connections closed. A second signal exits at once.
  */
-function onShutdown(steps: (() => Promise<void>)[], log: ReturnType<typeof logger>): void {
+function onShutdown(steps: (() => Promise<void>)[], log: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    log('shutting down', { signal });
+    log.info({ signal }, 'shutting down');
     void (async () => {
-      for (const step of steps) await step().catch((e) => log('shutdown step failed', { error: String(e) }));
-      log('stopped');
+      for (const step of steps) await step().catch((e) => log.error({ err: e }, 'shutdown step failed'));
+      log.info('stopped');
+      log.flush();
       process.exit(0);
     })();
   };
@@ -49,43 +42,47 @@ function onShutdown(steps: (() => Promise<void>)[], log: ReturnType<typeof logge
 
 export async function serveCommand(opts: { port?: string; workers?: boolean }): Promise<void> {
   const config = loadServiceConfig();
-  const log = logger(config.logLevel);
+  const log = createLogger({ level: config.logLevel });
   const svc = await openService(config);
   const runWorkers = opts.workers === false ? false : config.runWorkers;
   let workers: RunningWorkers | null = null;
   if (runWorkers) workers = await startWorkers(svc, workerOptions(config, log));
-  const app = await buildApp(svc, {
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-  });
+  const app = await buildApp(svc, { logger: log });
   const port = opts.port === undefined ? config.port : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number, got "${opts.port}"`);
   const address = await app.listen({ port, host: config.host });
-  log('serving', {
-    address,
-    workers: runWorkers,
-    database: svc.db.kind,
-    storage: svc.store.kind,
-    redis: config.redisUrl.replace(/\/\/[^@]*@/, '//***@'),
-  });
+  log.info(
+    {
+      address,
+      workers: runWorkers,
+      database: svc.db.kind,
+      storage: svc.store.kind,
+      redis: config.redisUrl.replace(/\/\/[^@]*@/, '//***@'),
+    },
+    'serving',
+  );
   onShutdown([() => app.close(), async () => workers?.close(), () => svc.close()], log);
 }
 
 export async function workerCommand(): Promise<void> {
   const config = loadServiceConfig();
-  const log = logger(config.logLevel);
+  const log = createLogger({ level: config.logLevel });
   const svc = await openService(config);
   if (svc.db.kind === 'pglite') {
-    log('warning: PGlite serves one process; separate workers need DATABASE_URL (PostgreSQL)');
+    log.warn('PGlite serves one process; separate workers need DATABASE_URL (PostgreSQL)');
   }
   const workers = await startWorkers(svc, workerOptions(config, log));
-  log('worker started', {
-    pageConcurrency: config.pageConcurrency,
-    lineReader: config.lineReader,
-    ocrLanguages: config.ocrLanguages,
-    database: svc.db.kind,
-    storage: svc.store.kind,
-  });
+  log.info(
+    {
+      pageConcurrency: config.pageConcurrency,
+      lineReader: config.lineReader,
+      ocrLanguages: config.ocrLanguages,
+      database: svc.db.kind,
+      storage: svc.store.kind,
+    },
+    'worker started',
+  );
   onShutdown([() => workers.close(), () => svc.close()], log);
 }
 

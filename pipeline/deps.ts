@@ -4,9 +4,9 @@ import { defaultClassifiers } from '../classifiers/index.ts';
 import { defaultExtractors } from '../extractors/index.ts';
 import { createLlmAssistant } from '../extractors/llm/assist.ts';
 import type { DocType, ExtractedFields } from '../schemas/common.ts';
-import type { LlmConfig } from '../schemas/llm.ts';
+import { defaultLlmSettings, type LlmConfig } from '../schemas/llm.ts';
 import type { ReadResult } from '../schemas/read.ts';
-import { createOpenAiClient } from './adapters/llm.ts';
+import { type ChatModelSource, createChatModelClient, createOpenAiClient } from './adapters/llm.ts';
 import { createOcrPool, type OcrLanguageCode } from './adapters/ocr.ts';
 import { DEFAULT_CONFIDENCE_MODEL_PATH, loadConfidenceModel } from './confidence.ts';
 import { loadThresholds } from './config.ts';
@@ -38,6 +38,25 @@ export interface LocalDepsOptions {
    * a test or a library caller with OPENAI_API_KEY in its shell does not call out by surprise.
    */
   llm?: Readonly<LlmConfig> | null;
+  /**
+   * Any LangChain chat model to assist with, in place of the OpenAI-compatible one `llm`
+   * describes: ChatAnthropic, ChatOllama, ChatBedrockConverse, AzureChatOpenAI… It is asked
+   * through `withStructuredOutput` like the built-in one, its answers are grounded the same
+   * way, and `llm`'s budget, prices, retries and concurrency apply (their defaults, at no
+   * price, when `llm` is unset). Default: none.
+   */
+  chatModel?: ChatModelOption | undefined;
+}
+
+export interface ChatModelOption {
+  /** The model, or a function making one per request with the answer-token cap (see ChatModelSource). */
+  model: ChatModelSource;
+  /** Its name, for the records' usage and cost figures. */
+  name: string;
+  /** How `withStructuredOutput` asks for the answer. Default: the provider's own default. */
+  method?: 'jsonSchema' | 'functionCalling';
+  /** Ask for strict schema decoding, for providers that support it (OpenAI's). Default false. */
+  strict?: boolean;
 }
 
 /**
@@ -59,6 +78,7 @@ export async function createLocalDeps(
       llm: opts.llm ?? null,
       confidenceModelPath: opts.confidenceModelPath,
       vendorMemory: opts.vendorMemory,
+      chatModel: opts.chatModel,
     })),
   };
   return { deps, close: () => ocr.close() };
@@ -75,7 +95,7 @@ export type VendorMemoryHook = (
 ) => Promise<ExtractedFields>;
 
 export interface DecideDepsOptions
-  extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm' | 'confidenceModelPath'> {
+  extends Pick<LocalDepsOptions, 'thresholdsPath' | 'llm' | 'confidenceModelPath' | 'chatModel'> {
   /**
    * Applied after rule extraction, before the LLM assistant. Default: none (the CLI keeps no
    * memory between runs unless given --memory).
@@ -108,6 +128,23 @@ export async function createDecideDeps(opts: DecideDepsOptions = {}): Promise<Om
     thresholds,
     confidenceModel,
     clock: () => new Date(),
-    ...(opts.llm ? { assistant: createLlmAssistant(createOpenAiClient(opts.llm), opts.llm) } : {}),
+    ...assistantOf(opts),
   };
+}
+
+function assistantOf(opts: Pick<DecideDepsOptions, 'llm' | 'chatModel'>): Pick<PipelineDeps, 'assistant'> {
+  if (opts.chatModel) {
+    const { model, name, method, strict } = opts.chatModel;
+    const settings = opts.llm ? { ...opts.llm, model: name } : defaultLlmSettings(name);
+    const client = createChatModelClient(model, {
+      model: name,
+      concurrency: settings.concurrency,
+      maxRetries: settings.maxRetries,
+      ...(method ? { method } : {}),
+      ...(strict ? { strict } : {}),
+    });
+    return { assistant: createLlmAssistant(client, settings) };
+  }
+  if (opts.llm) return { assistant: createLlmAssistant(createOpenAiClient(opts.llm), opts.llm) };
+  return {};
 }

@@ -1,9 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiRecord, DocumentStatus } from '../schemas/api.ts';
-import type { ClassifiedType, Department, ExtractedFields } from '../schemas/common.ts';
+import {
+  type ClassifiedType,
+  DEPARTMENTS,
+  type Department,
+  type ExtractedFields,
+} from '../schemas/common.ts';
 import type { PageRead } from '../schemas/read.ts';
 import type { PostedRecord, ReviewReason } from '../schemas/record.ts';
 import type { Database, Sql } from './adapters/db.ts';
+import type { SendWebhook } from './adapters/webhook.ts';
 import type { DocumentOutcome } from './process-document.ts';
 
 /** All SQL over service state: batches, documents, pages, audit events, review tasks, outbox. */
@@ -413,6 +419,99 @@ export async function relayOutbox(
     total += sent;
     if (sent < chunk) return total;
   }
+}
+
+export interface WebhookAttempt {
+  recordId: string;
+  idempotencyKey: string;
+  documentId: string;
+  department: Department;
+  /** Attempts made for this record so far, this one included. */
+  attempts: number;
+  ok: boolean;
+  error?: string;
+  /** When a failed record is tried next. */
+  retryAt?: string;
+}
+
+export interface WebhookPassOptions {
+  /** Endpoint per department; departments without one are left alone. */
+  urls: Readonly<Partial<Record<Department, string>>>;
+  send: SendWebhook;
+  /** Wait after a record's `attempts`-th failure before it is tried again. */
+  backoffMs: (attempts: number) => number;
+  /** A claimed record no process finished within this long is tried again (a crash mid-request). */
+  leaseMs: number;
+  /** Most records one pass sends per department, so one busy department does not starve the rest. */
+  limit?: number;
+  onAttempt?: (a: WebhookAttempt) => void;
+  /** Checked before each record; false ends the pass (a worker shutting down). */
+  keepGoing?: () => boolean;
+}
+
+/**
+ * Delivers outbox records to their departments' webhooks, in posting order. Each record is
+ * claimed by pushing its next-attempt time past a lease in one committed statement, sent with
+ * no transaction open (PGlite runs one at a time), then marked delivered or failed. A record
+ * is never sent again once its endpoint answered 2xx; a failed head record holds back the
+ * records behind it until its backoff ends, so a department's ERP sees them in order and a
+ * down endpoint gets one request per backoff step. A crash between the ERP's 2xx and the mark
+ * resends the record after the lease with the same idempotency key, which is how the ERP
+ * tells it has it already.
+ */
+export async function deliverWebhooks(db: Sql, opts: WebhookPassOptions): Promise<WebhookAttempt[]> {
+  const attempts: WebhookAttempt[] = [];
+  for (const department of DEPARTMENTS) {
+    const url = opts.urls[department];
+    if (!url) continue;
+    for (let n = 0; n < (opts.limit ?? 50); n++) {
+      if (opts.keepGoing && !opts.keepGoing()) return attempts;
+      const [row] = await db.query<OutboxRow & { webhook_attempts: number }>(
+        `UPDATE outbox SET webhook_next_at = now() + $2 * interval '1 millisecond'
+          WHERE seq = (SELECT seq FROM outbox WHERE department = $1 AND webhook_delivered_at IS NULL
+                        ORDER BY outbox.seq LIMIT 1 FOR UPDATE)
+            AND (webhook_next_at IS NULL OR webhook_next_at <= now())
+          RETURNING ${OUTBOX_COLUMNS}, webhook_attempts`,
+        [department, opts.leaseMs],
+      );
+      if (!row) break;
+      const result = await opts.send({
+        url,
+        body: JSON.stringify(row.record),
+        idempotencyKey: row.idempotency_key,
+        recordId: row.record_id,
+      });
+      const made = row.webhook_attempts + 1;
+      const attempt: WebhookAttempt = {
+        recordId: row.record_id,
+        idempotencyKey: row.idempotency_key,
+        documentId: row.document_id,
+        department,
+        attempts: made,
+        ok: result.ok,
+      };
+      if (result.ok) {
+        await db.query(
+          `UPDATE outbox SET webhook_delivered_at = now(), webhook_attempts = $2, webhook_last_error = NULL,
+                  webhook_next_at = NULL WHERE seq = $1`,
+          [row.seq, made],
+        );
+      } else {
+        const [next] = await db.query<{ at: Date }>(
+          `UPDATE outbox SET webhook_attempts = $2, webhook_last_error = $3,
+                  webhook_next_at = now() + $4 * interval '1 millisecond'
+            WHERE seq = $1 RETURNING webhook_next_at AS at`,
+          [row.seq, made, result.error, opts.backoffMs(made)],
+        );
+        attempt.error = result.error;
+        if (next) attempt.retryAt = next.at.toISOString();
+      }
+      attempts.push(attempt);
+      opts.onAttempt?.(attempt);
+      if (!result.ok) break;
+    }
+  }
+  return attempts;
 }
 
 /**

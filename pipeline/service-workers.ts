@@ -4,12 +4,15 @@ import type { JobOf } from '../schemas/jobs.ts';
 import { createOcrPool, type OcrLanguageCode, type OcrPool } from './adapters/ocr.ts';
 import { parseJob, QUEUE_NAMES, redisOptions } from './adapters/queues.ts';
 import { storageKeys } from './adapters/storage.ts';
+import { createWebhookSender, webhookBackoffMs } from './adapters/webhook.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { type IngestedFile, sniffFormat } from './ingest.ts';
+import { type Logger, silentLogger } from './log.ts';
 import { decideDocument } from './process-document.ts';
 import { readAttachments, readOnePage } from './read.ts';
 import {
   type DocumentRow,
+  deliverWebhooks,
   documentsInProcessing,
   getDocument,
   getPages,
@@ -30,18 +33,47 @@ export interface WorkerOptions {
   documentConcurrency: number;
   /** A job not heart-beaten for this long is taken over by another worker (a dead process). */
   lockMs: number;
-  /** How often the outbox relay looks for unsent records when nothing prompts it. Default 1 s. */
+  /**
+   * How often the outbox relay and the webhook pass look for unsent records (and webhook retries
+   * that have come due) when nothing prompts them. Default 1 s.
+   */
   relayIntervalMs?: number;
   /** Hours a review task may wait before it is overdue. Default: the PAPERLINE_REVIEW_SLA_HOURS* config. */
   reviewSlaHours?: (department: string | null) => number;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /** Where the workers log (pipeline/log.ts masks personal data). Default: nowhere. */
+  log?: Logger;
 }
 
 export interface RunningWorkers {
   /** Stops taking jobs, lets jobs in hand finish, then stops OCR and the relay. */
   close(): Promise<void>;
-  /** Publishes outbox rows now instead of at the next tick. */
+  /** Publishes outbox rows (queues and webhooks) now instead of at the next tick. */
   kickRelay(): void;
+}
+
+/** Runs `fn` one call at a time; calls asked for while it runs become one more run after it. */
+function oneAtATime(fn: () => Promise<void>): { run(): void; idle(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = fn().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return {
+    run,
+    async idle() {
+      while (running) await running;
+    },
+  };
 }
 
 /** Originals of multi-page documents are fetched once, not once per page. */
@@ -68,7 +100,7 @@ class RecentFiles {
  */
 export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<RunningWorkers> {
   const { db, store, queues, metrics, config } = svc;
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? silentLogger;
   const decideDeps = await serviceDecideDeps(svc);
   let ocr: OcrPool | null = null;
   // Started on the first scanned page, so a worker that only sees text-layer PDFs never pays for it.
@@ -198,7 +230,19 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
         });
         if (stored) {
           metrics.documents.inc({ outcome: outcome.kind });
-          log('document decided', { documentId: doc.id, outcome: outcome.kind });
+          log.info({ documentId: doc.id, outcome: outcome.kind }, 'document decided');
+          // What was read, for whoever debugs an extraction; personal fields are masked by the logger.
+          const decided = outcome.kind === 'posted' ? outcome.record : outcome.item;
+          log.debug(
+            {
+              documentId: doc.id,
+              docType: decided.docType,
+              department: decided.department,
+              fields: decided.fields,
+              ...(outcome.kind === 'review' ? { reasons: outcome.item.reasons } : {}),
+            },
+            'document fields',
+          );
         }
         if (outcome.kind === 'posted') kickRelay();
         return { outcome: outcome.kind };
@@ -226,43 +270,69 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
           message: `Processing failed after ${job.attemptsMade} attempts: ${err.message}`,
         });
         if (failed) metrics.documents.inc({ outcome: 'failed' });
-      })().catch((e) => log('could not mark a failed document', { error: String(e) }));
+      })().catch((e) => log.error({ err: e }, 'could not mark a failed document'));
     });
-    worker.on('error', (e) => log('worker error', { error: String(e) }));
+    worker.on('error', (e) => log.error({ err: e }, 'worker error'));
   }
 
-  // The relay: one run at a time, on a timer and whenever a record was just posted.
-  let relayRunning: Promise<void> | null = null;
-  let relayAgain = false;
+  // The relay and the webhook pass: each one run at a time, on a timer and whenever a record was
+  // just posted. Apart, so a slow ERP endpoint never holds up the department queues.
   let stopped = false;
-  const runRelay = (): void => {
+  const relay = oneAtATime(async () => {
     if (stopped) return;
-    if (relayRunning) {
-      relayAgain = true;
-      return;
-    }
-    relayRunning = relayOutbox(db, (records) => queues.publishRecords(records))
-      .then((n) => {
-        if (n) log('records published', { count: n });
-      })
-      .catch((e) => log('outbox relay failed; will retry', { error: String(e) }))
-      .finally(() => {
-        relayRunning = null;
-        if (relayAgain) {
-          relayAgain = false;
-          runRelay();
-        }
-      });
+    const n = await relayOutbox(db, (records) => queues.publishRecords(records)).catch((e) => {
+      log.warn({ err: e }, 'outbox relay failed; will retry');
+      return 0;
+    });
+    if (n) log.info({ count: n }, 'records published');
+  });
+  const hooks = config.webhooks;
+  const send = hooks ? createWebhookSender({ secret: hooks.secret, timeoutMs: hooks.timeoutMs }) : null;
+  const webhooks = oneAtATime(async () => {
+    if (stopped || !hooks || !send) return;
+    await deliverWebhooks(db, {
+      urls: hooks.urls,
+      send,
+      backoffMs: (attempts) => webhookBackoffMs(attempts, hooks.retryMs, hooks.retryMaxMs),
+      // Past the request's own timeout, so only a process that died mid-request loses its claim.
+      leaseMs: hooks.timeoutMs + 30_000,
+      keepGoing: () => !stopped,
+      onAttempt: (a) =>
+        a.ok
+          ? log.info(
+              {
+                recordId: a.recordId,
+                idempotencyKey: a.idempotencyKey,
+                department: a.department,
+                attempts: a.attempts,
+              },
+              'webhook delivered',
+            )
+          : log.warn(
+              {
+                recordId: a.recordId,
+                idempotencyKey: a.idempotencyKey,
+                department: a.department,
+                attempts: a.attempts,
+                error: a.error,
+                retryAt: a.retryAt,
+              },
+              'webhook delivery failed; will retry',
+            ),
+    }).catch((e) => log.warn({ err: e }, 'webhook delivery pass failed; will retry'));
+  });
+  const kickRelay = () => {
+    relay.run();
+    webhooks.run();
   };
-  const kickRelay = () => runRelay();
-  const timer = setInterval(runRelay, opts.relayIntervalMs ?? 1000);
+  const timer = setInterval(kickRelay, opts.relayIntervalMs ?? 1000);
   timer.unref();
 
   // Documents accepted just before a crash may have no jobs; their ids make re-adding harmless.
   for (const d of await documentsInProcessing(db)) {
     await queues.enqueueDocument({ documentId: d.id, revision: d.revision }, d.pageCount);
   }
-  runRelay();
+  kickRelay();
 
   return {
     kickRelay,
@@ -270,7 +340,7 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
       stopped = true;
       clearInterval(timer);
       await Promise.all([pageWorker.close(), documentWorker.close()]);
-      await relayRunning;
+      await Promise.all([relay.idle(), webhooks.idle()]);
       // One last relay so records decided by the jobs that just finished go out now.
       await relayOutbox(db, (records) => queues.publishRecords(records)).catch(() => {});
       if (ocr) await (ocr as OcrPool).close();

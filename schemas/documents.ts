@@ -110,6 +110,20 @@ export const DOCUMENT_SCHEMAS = {
   medical_bill: MedicalBillSchema,
 } as const satisfies Record<DocType, z.ZodObject>;
 
+/**
+ * Fields that name or identify a person. Records keep them whole (the ERP needs them); logs
+ * never show them (pipeline/log.ts masks them by name wherever they appear).
+ */
+export const PERSONAL_FIELDS = [
+  'employeeName',
+  'employeeId',
+  'employeeSsn',
+  'claimantName',
+  'policyNumber',
+  'patientName',
+  'accountNumber',
+] as const;
+
 export type DocumentFields = {
   [K in DocType]: z.infer<(typeof DOCUMENT_SCHEMAS)[K]>;
 };

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEPARTMENTS, type Department } from './common.ts';
 import { type LlmConfig, LlmConfigError, llmConfigFromEnv } from './llm.ts';
 
 /** Tesseract's names of the languages whose data ships with Paperline (npm @tesseract.js-data/*). */
@@ -11,6 +12,10 @@ export type OcrLanguageCode = (typeof OCR_LANGUAGE_CODES)[number];
 const int = (min: number) =>
   z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const webhookUrl = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.url({ protocol: /^https?$/ }).optional(),
+);
 const bool = z.preprocess(
   (v) => (v === '' || v === undefined ? undefined : String(v).toLowerCase()),
   z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
@@ -90,6 +95,25 @@ export const EnvSchema = z
       .describe(
         "languages scans may be read in, comma-separated Tesseract codes (eng, deu, fra, nld, spa, ita); each page is read in English first and read again with its own language's model when it is detected as another of these. `eng` alone reads English only. Default all six",
       ),
+    PAPERLINE_WEBHOOK_URL_FINANCE: webhookUrl.describe(
+      'where finance records are POSTed as they are posted (a webhook). Unset: no webhook for finance',
+    ),
+    PAPERLINE_WEBHOOK_URL_HR: webhookUrl.describe('where HR records are POSTed. Unset: no webhook for HR'),
+    PAPERLINE_WEBHOOK_URL_CLAIMS: webhookUrl.describe(
+      'where claims records are POSTed. Unset: no webhook for claims',
+    ),
+    PAPERLINE_WEBHOOK_SECRET: text.describe(
+      'shared secret the webhooks are signed with (HMAC-SHA256); required when a webhook URL is set',
+    ),
+    PAPERLINE_WEBHOOK_TIMEOUT_MS: int(100).describe(
+      'how long one webhook request may take before it counts as failed. Default 10000',
+    ),
+    PAPERLINE_WEBHOOK_RETRY_MS: int(1).describe(
+      'wait before the first retry of a failed webhook; each further retry waits twice as long. Default 5000',
+    ),
+    PAPERLINE_WEBHOOK_RETRY_MAX_MS: int(1).describe(
+      'the longest wait between two retries of a webhook; retries go on at this pace until the endpoint answers 2xx. Default 3600000 (1 hour)',
+    ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .optional()
@@ -124,6 +148,18 @@ export interface ServiceConfig {
   };
   /** The LLM assistant's settings (schemas/llm.ts); null when OPENAI_API_KEY is unset. */
   llm: Readonly<LlmConfig> | null;
+  /** Webhook delivery of posted records; null when no PAPERLINE_WEBHOOK_URL_* is set. */
+  webhooks: Readonly<WebhookConfig> | null;
+}
+
+export interface WebhookConfig {
+  /** Endpoint per department; a department without one gets no webhook. */
+  urls: Readonly<Partial<Record<Department, string>>>;
+  secret: string;
+  timeoutMs: number;
+  /** First retry delay; doubled per failed attempt up to retryMaxMs. */
+  retryMs: number;
+  retryMaxMs: number;
 }
 
 const yes = (v: string | undefined, dflt: boolean) =>
@@ -182,6 +218,16 @@ export function loadServiceConfig(
   if (s3Keys.some(Boolean) && !s3Keys.every(Boolean)) {
     problems.push('S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY: set all three for object storage, or none');
   }
+  const webhookUrls = Object.fromEntries(
+    DEPARTMENTS.flatMap((d) => {
+      const url = e[`PAPERLINE_WEBHOOK_URL_${d.toUpperCase() as Uppercase<Department>}`];
+      return url ? [[d, url]] : [];
+    }),
+  ) as Partial<Record<Department, string>>;
+  const hasWebhooks = Object.keys(webhookUrls).length > 0;
+  if (hasWebhooks && !e.PAPERLINE_WEBHOOK_SECRET) {
+    problems.push('PAPERLINE_WEBHOOK_SECRET: required when a PAPERLINE_WEBHOOK_URL_* is set');
+  }
   if (problems.length) throw new EnvError(problems);
   const dataDir = resolve(e.PAPERLINE_DATA_DIR ?? './data');
   return Object.freeze({
@@ -226,6 +272,15 @@ export function loadServiceConfig(
       leaseMinutes: e.PAPERLINE_REVIEW_LEASE_MINUTES ?? 15,
     }),
     llm,
+    webhooks: hasWebhooks
+      ? Object.freeze({
+          urls: Object.freeze(webhookUrls),
+          secret: e.PAPERLINE_WEBHOOK_SECRET!,
+          timeoutMs: e.PAPERLINE_WEBHOOK_TIMEOUT_MS ?? 10_000,
+          retryMs: e.PAPERLINE_WEBHOOK_RETRY_MS ?? 5000,
+          retryMaxMs: e.PAPERLINE_WEBHOOK_RETRY_MAX_MS ?? 3_600_000,
+        })
+      : null,
   });
 }
 

@@ -58,6 +58,24 @@ export interface LlmConfig {
   classify: boolean;
 }
 
+/**
+ * The settings a chat model plugged in from code (pipeline/deps.ts `chatModel`) runs with when
+ * no LLM is configured in the environment: the variables' defaults, no price.
+ */
+export function defaultLlmSettings(model: string): Readonly<Omit<LlmConfig, 'apiKey' | 'baseURL'>> {
+  const d = LlmEnvSchema.parse({});
+  return Object.freeze({
+    model,
+    output: d.PAPERLINE_LLM_OUTPUT,
+    timeoutMs: d.PAPERLINE_LLM_TIMEOUT_MS,
+    maxRetries: d.PAPERLINE_LLM_MAX_RETRIES,
+    concurrency: d.PAPERLINE_LLM_CONCURRENCY,
+    tokenBudget: d.PAPERLINE_LLM_TOKEN_BUDGET,
+    pricePer1k: Object.freeze({ input: 0, output: 0 }),
+    classify: d.PAPERLINE_LLM_CLASSIFY,
+  });
+}
+
 export class LlmConfigError extends Error {
   override name = 'LlmConfigError';
   constructor(readonly problems: string[]) {

@@ -204,7 +204,13 @@ class Session implements LlmSession {
    * problem is returned for the review reason.
    */
   async #ask<T>(
-    req: { name: string; description: string; messages: ChatMessage[]; schema: Record<string, unknown> },
+    req: {
+      name: string;
+      description: string;
+      messages: ChatMessage[];
+      answer: z.ZodType;
+      schema: Record<string, unknown>;
+    },
     parse: z.ZodType<T>,
   ): Promise<Asked<T>> {
     let messages = req.messages;
@@ -225,7 +231,7 @@ class Session implements LlmSession {
           messages,
           name: req.name,
           description: req.description,
-          schema: req.schema,
+          schema: req.answer,
           maxOutputTokens: Math.min(MAX_ANSWER_TOKENS, left),
         });
       } catch (e) {

@@ -119,6 +119,9 @@ export interface ExtractionRequest {
   name: string;
   description: string;
   messages: { role: 'system' | 'user'; content: string }[];
+  /** The answer's shape, as the chat model is asked for it (withStructuredOutput). */
+  answer: z.ZodType;
+  /** The same as JSON Schema: what the request costs in prompt tokens, and what tests inspect. */
   schema: Record<string, unknown>;
   parse: z.ZodType<{ fields: Record<string, { value: string | null; lines: string[] }> }>;
 }
@@ -154,6 +157,7 @@ export function extractionRequest(
       { role: 'system', content: SYSTEM_PROMPT },
       { role: 'user', content: user },
     ],
+    answer: strict,
     schema: jsonSchema(strict),
     parse: lenient as never,
   };
@@ -172,6 +176,9 @@ export interface ClassificationRequest {
   name: string;
   description: string;
   messages: { role: 'system' | 'user'; content: string }[];
+  /** The answer's shape, as the chat model is asked for it (withStructuredOutput). */
+  answer: z.ZodType;
+  /** The same as JSON Schema: what the request costs in prompt tokens, and what tests inspect. */
   schema: Record<string, unknown>;
   parse: z.ZodType<{ docType: string; lines: string[] }>;
 }
@@ -207,6 +214,7 @@ export function classificationRequest(lines: NumberedLine[]): ClassificationRequ
       { role: 'system', content: SYSTEM_PROMPT },
       { role: 'user', content: user },
     ],
+    answer: strict,
     schema: jsonSchema(strict),
     parse: lenient as never,
   };
