@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagePageCount, inferDpi, loadImagePage, preprocess, turnHalf } from '../pipeline/adapters/image.ts';
@@ -12,6 +13,28 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     return isPipelineError(e) ? e.code : `not a PipelineError: ${e}`;
   }
   return 'no error';
+}
+
+/** A PNG that claims `width` x `height` gray pixels and holds one empty row: header only. */
+function pngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const solid = (background: string, width = 120, height = 80) =>
@@ -46,7 +69,15 @@ describe('loading image pages', () => {
     const big = await solid('#ffffff', 3000, 2000);
     const error = await loadImagePage(big, 0, { maxPixels: 1_000_000 }).catch((e) => e);
     expect(isPipelineError(error) && error.code).toBe('too-many-pixels');
-    expect(String(error.message)).toMatch(/3000×2000/);
+    expect(String(error.message)).toBe('Page 1 is 3000 x 2000 = 6 MP, over the 1 MP limit.');
+  });
+
+  it('gives the figure and the limit when a page image is refused while being read', async () => {
+    // The header of a 25000 x 25000 PNG, as a pixel bomb carries: refused before any decoding.
+    const bomb = pngHeader(25_000, 25_000);
+    const error = await preprocess(bomb, { dpi: 300, maxInputPixels: 100_000_000 }).catch((e) => e);
+    expect(isPipelineError(error) && error.code).toBe('too-many-pixels');
+    expect(String(error.message)).toBe('The page image is 25000 x 25000 = 625 MP, over the 100 MP limit.');
   });
 
   it('reports a JPEG cut in half as truncated', async () => {

@@ -2,6 +2,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { PreprocessInfo } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
 import { median } from '../layout.ts';
+import { pixelsOverLimit } from '../wording.ts';
 
 export type Rotation = 0 | 90 | 180 | 270;
 
@@ -64,11 +65,22 @@ export interface PreprocessedPage {
   info: PreprocessInfo;
 }
 
-function sharpError(e: unknown, what: string): PipelineError {
+/**
+ * A sharp failure as a coded PipelineError. `pixels` (the input's size and the limit) lets a
+ * refusal over the pixel limit give both figures.
+ */
+function sharpError(
+  e: unknown,
+  what: string,
+  pixels?: { width: number; height: number; maxPixels: number } | null,
+): PipelineError {
   if (e instanceof PipelineError) return e;
   const message = e instanceof Error ? e.message : String(e);
   if (/pixel limit/i.test(message)) {
-    return new PipelineError('too-many-pixels', `The ${what} is larger than the pixel limit.`, { cause: e });
+    const size = pixels
+      ? pixelsOverLimit(pixels.width, pixels.height, pixels.maxPixels)
+      : 'over the pixel limit';
+    return new PipelineError('too-many-pixels', `The ${what} is ${size}.`, { cause: e });
   }
   if (
     /premature end|truncated|unexpected end|end of (file|data|stream)|short read|not enough data|read error/i.test(
@@ -82,6 +94,19 @@ function sharpError(e: unknown, what: string): PipelineError {
     );
   }
   return new PipelineError('corrupt', `The ${what} cannot be decoded (${firstLine(message)}).`, { cause: e });
+}
+
+/** The header's size, read without decoding, to word a pixel-limit refusal; null if unreadable. */
+async function sizeOf(
+  bytes: Uint8Array | Buffer,
+  maxPixels: number,
+): Promise<{ width: number; height: number; maxPixels: number } | null> {
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return { width: meta.width, height: meta.pageHeight ?? meta.height, maxPixels };
+  } catch {
+    return null;
+  }
 }
 
 function firstLine(s: string): string {
@@ -103,7 +128,7 @@ export async function imagePageCount(bytes: Uint8Array, limits: Partial<ImageLim
     const meta = await open(bytes, limits.maxPixels ?? DEFAULT_MAX_PIXELS).metadata();
     return meta.pages ?? 1;
   } catch (e) {
-    throw sharpError(e, 'image');
+    throw sharpError(e, 'image', await sizeOf(bytes, limits.maxPixels ?? DEFAULT_MAX_PIXELS));
   }
 }
 
@@ -155,7 +180,7 @@ export async function loadImagePage(
   if (meta.width * pageHeight > maxPixels) {
     throw new PipelineError(
       'too-many-pixels',
-      `Page ${index + 1} is ${meta.width}×${pageHeight} pixels (${mp(meta.width * pageHeight)}), more than the ${mp(maxPixels)} limit.`,
+      `Page ${index + 1} is ${pixelsOverLimit(meta.width, pageHeight, maxPixels)}.`,
     );
   }
   try {
@@ -170,12 +195,8 @@ export async function loadImagePage(
       dpi: inferDpi(info.width, info.height, meta.density),
     };
   } catch (e) {
-    throw sharpError(e, 'image');
+    throw sharpError(e, 'image', { width: meta.width, height: pageHeight, maxPixels });
   }
-}
-
-function mp(pixels: number): string {
-  return `${(pixels / 1e6).toFixed(1)} megapixels`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -947,7 +968,7 @@ export async function preprocess(
   try {
     page = await toGray(png, options.maxInputPixels ?? DEFAULT_MAX_PIXELS);
   } catch (e) {
-    throw sharpError(e, 'page image');
+    throw sharpError(e, 'page image', await sizeOf(png, options.maxInputPixels ?? DEFAULT_MAX_PIXELS));
   }
   steps.push('grayscale');
   const stretched = stretchContrast(page);
