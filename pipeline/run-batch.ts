@@ -48,12 +48,14 @@ export async function collectFiles(inputs: string[]): Promise<string[]> {
 }
 
 /**
- * `review/<name>-<id>.json`: the source file's name (without its extension, reduced to letters,
- * digits, '.', '_' and '-') so a clerk finds the file, the id so two files of one name differ.
+ * `review/<name>-<id>.json`: the source file's name (without its extension, accents dropped,
+ * reduced to letters, digits, '.', '_' and '-') so a clerk finds the file, the id so two files
+ * of one name differ.
  */
 export function reviewFileName(item: Pick<ReviewItem, 'id' | 'sourceFile'>): string {
   const stem = basename(item.sourceFile, extname(item.sourceFile))
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^\w.-]+/g, '-')
     .replace(/^[-.]+|[-.]+$/g, '')
     .slice(0, 80)

@@ -8,7 +8,7 @@ import { readMetadata } from '../cli/eval.command.ts';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { scoreValue } from '../pipeline/evaluation.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
-import { runBatch } from '../pipeline/run-batch.ts';
+import { reviewFileName, runBatch } from '../pipeline/run-batch.ts';
 import type { MetadataLine } from '../schemas/eval.ts';
 import type { FailedEntry, PostedRecord, ReviewItem, RunSummary } from '../schemas/record.ts';
 
@@ -185,6 +185,17 @@ describe('paperline process on samples/inbox plus bad files', () => {
     expect(summary.duplicates[0]?.sourceFile).toMatch(/^resent-/);
     const all = [...posted.map((r) => r.sourceFile), ...reviews.map((r) => r.sourceFile)];
     expect(all.filter((f) => f.startsWith('resent-'))).toEqual([]);
+  });
+});
+
+describe('review file names', () => {
+  it('carry the source file name, made safe for any file system, and the id', () => {
+    const name = (sourceFile: string) => reviewFileName({ id: '3f2a9c41d07b5e88', sourceFile });
+    expect(name('doc-005.pdf')).toBe('doc-005-3f2a9c41d07b5e88.json');
+    expect(name('Scan 7 (March).pdf')).toBe('Scan-7-March-3f2a9c41d07b5e88.json');
+    expect(name('Résumé scan.PDF')).toBe('Resume-scan-3f2a9c41d07b5e88.json');
+    expect(name('../../etc/passwd')).toBe('passwd-3f2a9c41d07b5e88.json');
+    expect(name('Счёт.pdf')).toBe('document-3f2a9c41d07b5e88.json');
   });
 });
 
