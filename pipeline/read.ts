@@ -16,6 +16,7 @@ import { isPipelineError, PipelineError } from './errors.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestedFile, type IngestLimits } from './ingest.ts';
 import { mergeIntoRows, unionBox } from './layout.ts';
 import { FUSED_STEP, fuseReads } from './ocr-fusion.ts';
+import { plural } from './wording.ts';
 
 export interface ReadDeps {
   ocr: OcrPool;
@@ -136,7 +137,7 @@ function checkPageCount(count: number, limits: IngestLimits): void {
   if (count > limits.maxPages) {
     throw new PipelineError(
       'too-many-pages',
-      `The document has ${count} pages, more than the limit of ${limits.maxPages} pages per document.`,
+      `The document has ${plural(count, 'page')}, more than the limit of ${plural(limits.maxPages, 'page')} per document.`,
     );
   }
   if (count < 1)
