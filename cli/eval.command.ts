@@ -23,7 +23,7 @@ import { applyVendorMemory } from '../pipeline/vendor-memory.ts';
 import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { type MetadataLine, MetadataLineSchema } from '../schemas/eval.ts';
 import type { ReadResult } from '../schemas/read.ts';
-import { writeHtmlReport } from './eval-report.ts';
+import { type MissImage, writeHtmlReport } from './eval-report.ts';
 import { createProgress } from './progress.ts';
 import { formatTable } from './table.ts';
 
@@ -284,24 +284,47 @@ export async function evalCommand(folder: string, opts: EvalOptions): Promise<vo
     );
     return;
   }
-  const pageDir = opts.report ? join(resolve(opts.report), 'pages') : undefined;
-  const { report, scores, outcomes } = await runEval(folder, { ...opts, ...(pageDir ? { pageDir } : {}) });
-  if (opts.report && pageDir) {
-    const path = await writeHtmlReport(opts.report, report, scores, (fileName, field) => {
-      const o = outcomes.get(fileName)?.result;
-      const ev = o ? predictedFields(o)[field]?.evidence[0] : undefined;
-      const page = ev?.page ?? 1;
-      const pagePath = join(pageDir, `${fileName}-${page}.png`);
-      return { fileName, field, pagePath: existsSync(pagePath) ? pagePath : null, box: ev?.box ?? null };
-    });
-    process.stderr.write(`Report written to ${path}\n`);
+  // Every page image is kept while the run lasts, in a folder of its own: the report writes out
+  // only the crops it shows.
+  const pageDir = opts.report ? await mkdtemp(join(tmpdir(), 'paperline-eval-pages-')) : undefined;
+  try {
+    const { report, scores, outcomes } = await runEval(folder, { ...opts, ...(pageDir ? { pageDir } : {}) });
+    if (opts.report && pageDir) {
+      const path = await writeHtmlReport(opts.report, report, scores, (fileName, field) =>
+        missEvidence(outcomes.get(fileName)?.result, fileName, field, pageDir),
+      );
+      process.stderr.write(`Report written to ${path}\n`);
+    }
+    if (opts.scores) await writeFile(opts.scores, `${JSON.stringify(scores)}\n`);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return;
+    }
+    process.stdout.write(`\n${formatReport(report)}\n`);
+  } finally {
+    if (pageDir) await rm(pageDir, { recursive: true, force: true });
   }
-  if (opts.scores) await writeFile(opts.scores, `${JSON.stringify(scores)}\n`);
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
-  process.stdout.write(`\n${formatReport(report)}\n`);
+}
+
+/** Where a field was read, for the report: its page image and every evidence box on that page. */
+export function missEvidence(
+  outcome: DocumentOutcome | undefined,
+  fileName: string,
+  field: string,
+  pageDir: string,
+): MissImage {
+  const evidence = outcome ? (predictedFields(outcome)[field]?.evidence ?? []) : [];
+  const page = evidence[0]?.page ?? 1;
+  const pagePath = join(pageDir, `${fileName}-${page}.png`);
+  const documentId =
+    outcome?.kind === 'posted' ? outcome.record.id : outcome?.kind === 'review' ? outcome.item.id : null;
+  return {
+    fileName,
+    field,
+    documentId,
+    pagePath: existsSync(pagePath) ? pagePath : null,
+    boxes: evidence.flatMap((e) => (e.page === page && e.box ? [e.box] : [])),
+  };
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestedFile } from '../pipeline/ingest.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
+import { plural } from '../pipeline/wording.ts';
 import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
 import { llmConfigFromEnv } from '../schemas/llm.ts';
 import type { ReadResult } from '../schemas/read.ts';
@@ -72,7 +73,47 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
     await close();
     await memory?.close();
   }
-  process.stdout.write(`\n${summaryTable(summary)}\n\nResults in ${resolve(opts.out)}\n`);
+  if (summary.documents === 0) {
+    process.stderr.write(
+      `paperline: nothing to process: no files in ${inputs.join(', ')} (hidden files and metadata.jsonl are skipped)\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(
+    `\n${filesTable(summary)}\n\n${summaryTable(summary)}\n\nResults in ${resolve(opts.out)}\n`,
+  );
+  // A batch in which nothing could be read is a failure a script or a scheduler must notice.
+  if (summary.failed === summary.documents) {
+    process.stderr.write(
+      `paperline: every file failed (${plural(summary.failed, 'file')}); see failed.jsonl\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+/** One row per input file: what became of it and, for review and failures, why. */
+export function filesTable(s: RunSummary): string {
+  const rows = s.files.map((f) => {
+    const where =
+      f.outcome === 'posted'
+        ? `posted to ${f.department}`
+        : f.outcome === 'duplicate'
+          ? 'duplicate'
+          : f.outcome === 'review'
+            ? 'review'
+            : 'failed';
+    const why =
+      f.outcome === 'review'
+        ? (f.reasons ?? []).map((r) => r.message).join(' ')
+        : f.outcome === 'failed'
+          ? `${f.failure?.code}: ${f.failure?.message}`
+          : f.outcome === 'duplicate'
+            ? `same bytes as ${f.duplicateOf}`
+            : (f.docType ?? '');
+    return [f.sourceFile, where, f.output ?? '', why];
+  });
+  return formatTable(['file', 'outcome', 'written to', 'type or reasons'], rows);
 }
 
 export function summaryTable(s: RunSummary): string {

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BatchEvent } from '../pipeline/run-batch.ts';
+import { plural } from '../pipeline/wording.ts';
 
 /**
  * A live bar on a terminal; one line per document otherwise, so CI logs and redirected
@@ -34,7 +35,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): {
       if (e.type === 'discovered') {
         total = e.files;
         bar?.start(total, 0, payload());
-        if (!interactive) stream.write(`Processing ${total} files\n`);
+        if (!interactive) stream.write(`Processing ${plural(total, 'file')}\n`);
       } else if (e.type === 'page') {
         pages += 1;
         current = `${e.file} p${e.page}`;
@@ -45,7 +46,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): {
         current = e.file;
         bar?.update(done, payload());
         if (!interactive) {
-          stream.write(`[${done}/${total}] ${e.file}: ${e.outcome}${e.pages ? ` (${e.pages} pages)` : ''}\n`);
+          stream.write(
+            `[${done}/${total}] ${e.file}: ${e.outcome}${e.pages ? ` (${plural(e.pages, 'page')})` : ''}\n`,
+          );
         }
       }
     },

@@ -16,6 +16,7 @@ import { isPipelineError, PipelineError } from './errors.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestedFile, type IngestLimits } from './ingest.ts';
 import { mergeIntoRows, unionBox } from './layout.ts';
 import { FUSED_STEP, fuseReads } from './ocr-fusion.ts';
+import { pixelsOverLimit, plural } from './wording.ts';
 
 export interface ReadDeps {
   ocr: OcrPool;
@@ -136,7 +137,7 @@ function checkPageCount(count: number, limits: IngestLimits): void {
   if (count > limits.maxPages) {
     throw new PipelineError(
       'too-many-pages',
-      `The document has ${count} pages, more than the limit of ${limits.maxPages} pages per document.`,
+      `The document has ${plural(count, 'page')}, more than the limit of ${plural(limits.maxPages, 'page')} per document.`,
     );
   }
   if (count < 1)
@@ -223,10 +224,10 @@ async function renderDpi(pdf: PdfDocument, pageNumber: number, limits: IngestLim
   const fitting = POINTS_PER_INCH * Math.sqrt(limits.maxPixels / area);
   if (fitting < MIN_RENDER_DPI) {
     const inches = (pt: number) => `${Math.round((pt / POINTS_PER_INCH) * 10) / 10}`;
-    const pixels = (area / POINTS_PER_INCH ** 2) * MIN_RENDER_DPI ** 2;
+    const pixels = (pt: number) => Math.round((pt / POINTS_PER_INCH) * MIN_RENDER_DPI);
     throw new PipelineError(
       'too-many-pixels',
-      `Page ${pageNumber} is ${inches(width)} × ${inches(height)} inches: even at ${MIN_RENDER_DPI} dpi it would be ${(pixels / 1e6).toFixed(1)} megapixels, over the limit of ${(limits.maxPixels / 1e6).toFixed(1)} megapixels a page.`,
+      `Page ${pageNumber} is ${inches(width)} x ${inches(height)} inches: even at ${MIN_RENDER_DPI} dpi it would be ${pixelsOverLimit(pixels(width), pixels(height), limits.maxPixels)}.`,
     );
   }
   return Math.max(1, Math.min(PDF_RENDER_DPI, Math.floor(fitting)));

@@ -381,11 +381,13 @@ const OUTBOX_COLUMNS =
 /** A page of posted records of one department, in posting order, after a cursor. */
 export async function listRecords(
   db: Sql,
-  opts: { department: Department; after?: string | undefined; limit: number },
+  opts: { department?: Department | undefined; after?: string | undefined; limit: number },
 ): Promise<{ records: ApiRecord[]; next: string | null }> {
+  // One cursor (the outbox sequence) serves both: without a department, every department's
+  // records in posting order.
   const rows = await db.query<OutboxRow>(
-    `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE department = $1 AND seq > $2 ORDER BY outbox.seq LIMIT $3`,
-    [opts.department, opts.after ?? '0', opts.limit],
+    `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE ($1::text IS NULL OR department = $1) AND seq > $2 ORDER BY outbox.seq LIMIT $3`,
+    [opts.department ?? null, opts.after ?? '0', opts.limit],
   );
   const last = rows.at(-1)?.seq ?? opts.after ?? null;
   return { records: rows.map(toApiRecord), next: last };

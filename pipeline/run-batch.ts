@@ -1,7 +1,7 @@
 import { appendFile, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { DEPARTMENTS } from '../schemas/common.ts';
-import type { FailedEntry, RunSummary } from '../schemas/record.ts';
+import type { FailedEntry, FileOutcome, ReviewItem, RunSummary } from '../schemas/record.ts';
 import { type IngestFailure, type IngestLimits, ingestFile } from './ingest.ts';
 import { type DocumentOutcome, type PipelineDeps, processDocument } from './process-document.ts';
 
@@ -84,6 +84,22 @@ export async function collectFiles(inputs: string[]): Promise<CollectedFile[]> {
   return files;
 }
 
+/**
+ * `review/<name>-<id>.json`: the source file's name (without its extension, accents dropped,
+ * reduced to letters, digits, '.', '_' and '-') so a clerk finds the file, the id so two files
+ * of one name differ.
+ */
+export function reviewFileName(item: Pick<ReviewItem, 'id' | 'sourceFile'>): string {
+  const stem = basename(item.sourceFile, extname(item.sourceFile))
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 80)
+    .replace(/[-.]+$/, '');
+  return `${stem || 'document'}-${item.id}.json`;
+}
+
 /** Runs every file through the pipeline and writes the output folder described in the README. */
 export async function runBatch(
   inputs: string[],
@@ -105,6 +121,7 @@ export async function runBatch(
     review: 0,
     failed: 0,
     duplicates: [],
+    files: [],
     seconds: 0,
     pagesPerMinute: 0,
     startedAt: startedAt.toISOString(),
@@ -136,6 +153,10 @@ export async function runBatch(
     return write(() => appendFile(join(out, 'failed.jsonl'), `${JSON.stringify(entry)}\n`));
   };
 
+  const entries = new Map<string, FileOutcome>();
+  const record = (path: string, entry: Omit<FileOutcome, 'sourceFile' | 'path'>) =>
+    entries.set(path, { sourceFile: basename(path), path, ...entry });
+
   const handle = async ({ path, within, unlisted }: CollectedFile): Promise<void> => {
     const fileName = basename(path);
     const t0 = performance.now();
@@ -146,6 +167,15 @@ export async function runBatch(
     if (!ingested.ok) {
       const entry = { sourceFile: fileName, sha256: null, ...ingested.failure };
       await fail(entry);
+      record(path, {
+        outcome: 'failed',
+        id: null,
+        docType: null,
+        department: null,
+        pages: 0,
+        output: 'failed.jsonl',
+        failure: { code: entry.code, message: entry.message },
+      });
       const result = { kind: 'failed' as const, entry };
       emit({ type: 'document', file: fileName, outcome: 'failed', pages: 0, result, seconds: seconds() });
       return;
@@ -154,6 +184,15 @@ export async function runBatch(
     const first = seen.get(file.sha256);
     if (first !== undefined) {
       summary.duplicates.push({ sourceFile: fileName, sha256: file.sha256, duplicateOf: first });
+      record(path, {
+        outcome: 'duplicate',
+        id: file.sha256.slice(0, 16),
+        docType: null,
+        department: null,
+        pages: 0,
+        output: null,
+        duplicateOf: first,
+      });
       emit({ type: 'document', file: fileName, outcome: 'duplicate', pages: 0, seconds: seconds() });
       return;
     }
@@ -179,6 +218,15 @@ export async function runBatch(
     let pages = 0;
     if (outcome.kind === 'failed') {
       await fail(outcome.entry);
+      record(path, {
+        outcome: 'failed',
+        id: file.sha256.slice(0, 16),
+        docType: null,
+        department: null,
+        pages: 0,
+        output: 'failed.jsonl',
+        failure: { code: outcome.entry.code, message: outcome.entry.message },
+      });
     } else {
       const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
       pages = doc.pages.length;
@@ -194,17 +242,32 @@ export async function runBatch(
       summary.pages += pages;
       for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
       if (outcome.kind === 'posted') {
-        const record = outcome.record;
-        summary.posted[record.department] += 1;
-        await write(() =>
-          appendFile(join(out, 'posted', `${record.department}.jsonl`), `${JSON.stringify(record)}\n`),
-        );
+        const posted = outcome.record;
+        summary.posted[posted.department] += 1;
+        const output = `posted/${posted.department}.jsonl`;
+        await write(() => appendFile(join(out, output), `${JSON.stringify(posted)}\n`));
+        record(path, {
+          outcome: 'posted',
+          id: posted.id,
+          docType: posted.docType,
+          department: posted.department,
+          pages,
+          output,
+        });
       } else {
         const item = outcome.item;
         summary.review += 1;
-        await write(() =>
-          writeFile(join(out, 'review', `${item.id}.json`), `${JSON.stringify(item, null, 2)}\n`),
-        );
+        const output = `review/${reviewFileName(item)}`;
+        await write(() => writeFile(join(out, output), `${JSON.stringify(item, null, 2)}\n`));
+        record(path, {
+          outcome: 'review',
+          id: item.id,
+          docType: item.docType,
+          department: item.department,
+          pages,
+          output,
+          reasons: item.reasons,
+        });
       }
     }
     emit({
@@ -226,6 +289,7 @@ export async function runBatch(
   );
   await Promise.all(workers);
   await writes;
+  summary.files = files.flatMap((f) => entries.get(f.path) ?? []);
 
   const finishedAt = new Date();
   summary.finishedAt = finishedAt.toISOString();

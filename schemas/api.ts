@@ -108,7 +108,7 @@ export const RecordSchema = z
 export type ApiRecord = z.infer<typeof RecordSchema>;
 
 export const RecordsQuerySchema = z.object({
-  department: DepartmentSchema,
+  department: DepartmentSchema.optional().describe("one department's records; omit for every department's"),
   after: z
     .string()
     .regex(/^\d+$/)

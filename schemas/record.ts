@@ -83,6 +83,28 @@ export const DuplicateEntrySchema = z.object({
   duplicateOf: z.string().describe('the file with the same bytes that was processed'),
 });
 
+/** What became of one input file: one entry per file in `summary.json`, in input order. */
+export const FileOutcomeSchema = z.object({
+  sourceFile: z.string().describe('file name as given'),
+  path: z.string().describe('the file as it was read (absolute path)'),
+  outcome: z.enum(['posted', 'review', 'failed', 'duplicate']),
+  id: z.string().nullable().describe('document id; null when the file could not be read'),
+  docType: ClassifiedTypeSchema.nullable(),
+  department: DepartmentSchema.nullable(),
+  pages: z.number().int(),
+  output: z
+    .string()
+    .nullable()
+    .describe('where the result is, relative to the output folder; null for a duplicate'),
+  reasons: z.array(ReviewReasonSchema).optional().describe('review only: why a person must look'),
+  failure: z
+    .object({ code: z.string(), message: z.string() })
+    .optional()
+    .describe('failed only: the reason code and a sentence'),
+  duplicateOf: z.string().optional().describe('duplicate only: the file with the same bytes'),
+});
+export type FileOutcome = z.infer<typeof FileOutcomeSchema>;
+
 export const RunSummarySchema = z.object({
   documents: z.number().int().describe('files seen, duplicates included'),
   pages: z.number().int(),
@@ -91,6 +113,7 @@ export const RunSummarySchema = z.object({
   review: z.number().int(),
   failed: z.number().int(),
   duplicates: z.array(DuplicateEntrySchema),
+  files: z.array(FileOutcomeSchema).describe('every input file with its outcome, in input order'),
   seconds: z.number(),
   pagesPerMinute: z.number(),
   startedAt: z.string(),

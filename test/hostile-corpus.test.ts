@@ -119,11 +119,15 @@ describe('the hostile corpus through paperline process', () => {
 
   it('gives the figures that matter for a refused size', () => {
     expect(failures.get('png-wide-100000x10.png')?.message).toMatch(
-      /100000 × 10 pixels.*over the limit of 30000/,
+      /100000 x 10 pixels.*over the limit of 30000/,
     );
-    expect(failures.get('png-pixel-bomb.png')?.message).toMatch(/100000 × 100000 pixels.*100\.0 megapixels/);
+    expect(failures.get('png-pixel-bomb.png')?.message).toMatch(
+      /100000 x 100000 = 10000 MP, over the 100 MP limit\.$/,
+    );
     expect(failures.get('pdf-5000-pages.pdf')?.message).toMatch(/5000 pages.*limit of 50/);
-    expect(failures.get('pdf-enormous-page.pdf')?.message).toMatch(/200 × 200 inches/);
+    expect(failures.get('pdf-enormous-page.pdf')?.message).toMatch(
+      /200 x 200 inches: even at 100 dpi it would be 20000 x 20000 = 400 MP, over the 100 MP limit\.$/,
+    );
     expect(failures.get('doc.pdf')?.message).toMatch(/symbolic link to \/etc\/passwd, outside the folder/);
   });
 

@@ -4,6 +4,7 @@ import { imagePageCount, inferDpi, loadImagePage, preprocess, turnHalf } from '.
 import { createOcrPool, type OcrPool } from '../pipeline/adapters/ocr.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
 import { invoiceScan, makeTiff } from './helpers/documents.ts';
+import { pngBomb } from './helpers/hostile-corpus.ts';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -46,7 +47,15 @@ describe('loading image pages', () => {
     const big = await solid('#ffffff', 3000, 2000);
     const error = await loadImagePage(big, 0, { maxPixels: 1_000_000 }).catch((e) => e);
     expect(isPipelineError(error) && error.code).toBe('too-many-pixels');
-    expect(String(error.message)).toMatch(/3000 × 2000 pixels/);
+    expect(String(error.message)).toBe('Page 1 is 3000 x 2000 = 6 MP, over the 1 MP limit.');
+  });
+
+  it('gives the figure and the limit when a page image is refused while being read', async () => {
+    // The header of a 25000 x 25000 PNG, as a pixel bomb carries: refused before any decoding.
+    const bomb = pngBomb(25_000, 25_000);
+    const error = await preprocess(bomb, { dpi: 300, maxInputPixels: 100_000_000 }).catch((e) => e);
+    expect(isPipelineError(error) && error.code).toBe('too-many-pixels');
+    expect(String(error.message)).toBe('The page image is 25000 x 25000 = 625 MP, over the 100 MP limit.');
   });
 
   it('reports a JPEG cut in half as truncated', async () => {

@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetadata } from '../cli/eval.command.ts';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { scoreValue } from '../pipeline/evaluation.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
-import { runBatch } from '../pipeline/run-batch.ts';
+import { reviewFileName, runBatch } from '../pipeline/run-batch.ts';
 import type { MetadataLine } from '../schemas/eval.ts';
 import type { FailedEntry, PostedRecord, ReviewItem, RunSummary } from '../schemas/record.ts';
 
@@ -141,6 +141,40 @@ describe('paperline process on samples/inbox plus bad files', () => {
     for (const r of digital) expect(r.pages.every((p) => p.source === 'text-layer')).toBe(true);
   });
 
+  it('lists every file in summary.json with its outcome, where it went and, for review, why', async () => {
+    const onDisk = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(onDisk.files.map((f) => f.sourceFile).sort()).toEqual(
+      [
+        ...truth.map((t) => t.file_name),
+        'empty.pdf',
+        'truncated.pdf',
+        'notes.png',
+        `resent-${truth.find((t) => t.file_name.endsWith('.pdf'))?.file_name}`,
+      ].sort(),
+    );
+    for (const f of onDisk.files) {
+      const p = posted.find((r) => r.sourceFile === f.sourceFile);
+      const r = reviews.find((x) => x.sourceFile === f.sourceFile);
+      if (f.outcome === 'posted') {
+        expect(f.output).toBe(`posted/${p?.department}.jsonl`);
+        expect([f.id, f.docType, f.department]).toEqual([p?.id, p?.docType, p?.department]);
+      } else if (f.outcome === 'review') {
+        expect(f.reasons, f.sourceFile).toEqual(r?.reasons);
+        expect(f.output).toBe(`review/${f.sourceFile.replace(/\.\w+$/, '')}-${r?.id}.json`);
+        expect(JSON.parse(await readFile(join(out, f.output ?? ''), 'utf8')).id).toBe(r?.id);
+      } else if (f.outcome === 'failed') {
+        expect(f.failure).toEqual({
+          code: failed.find((x) => x.sourceFile === f.sourceFile)?.code,
+          message: failed.find((x) => x.sourceFile === f.sourceFile)?.message,
+        });
+      } else {
+        expect(f.sourceFile).toMatch(/^resent-/);
+        expect(f.duplicateOf).toBe(f.sourceFile.replace(/^resent-/, ''));
+      }
+    }
+    expect(onDisk.files.filter((f) => f.outcome === 'review')).toHaveLength(reviews.length);
+  });
+
   it('records bad files in failed.jsonl with clear reasons and processes duplicates once', () => {
     const byName = Object.fromEntries(failed.map((f) => [f.sourceFile, f]));
     expect(byName['empty.pdf']?.code).toBe('empty-file');
@@ -154,21 +188,83 @@ describe('paperline process on samples/inbox plus bad files', () => {
   });
 });
 
+describe('review file names', () => {
+  it('carry the source file name, made safe for any file system, and the id', () => {
+    const name = (sourceFile: string) => reviewFileName({ id: '3f2a9c41d07b5e88', sourceFile });
+    expect(name('doc-005.pdf')).toBe('doc-005-3f2a9c41d07b5e88.json');
+    expect(name('Scan 7 (March).pdf')).toBe('Scan-7-March-3f2a9c41d07b5e88.json');
+    expect(name('Résumé scan.PDF')).toBe('Resume-scan-3f2a9c41d07b5e88.json');
+    expect(name('../../etc/passwd')).toBe('passwd-3f2a9c41d07b5e88.json');
+    expect(name('Счёт.pdf')).toBe('document-3f2a9c41d07b5e88.json');
+  });
+});
+
 describe('the paperline bin', () => {
-  it('processes a folder offline and prints the summary table', async () => {
+  const bin = new URL('../bin/paperline.js', import.meta.url).pathname;
+  const paperline = (args: string[]) =>
+    promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, CI: 'true' } }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
+    );
+
+  it('processes a folder offline and prints each file and the summary table', async () => {
     const input = await mkdtemp(join(tmpdir(), 'paperline-bin-'));
     const out = await mkdtemp(join(tmpdir(), 'paperline-bin-out-'));
-    const digital = (await readMetadata(INBOX)).find((t) => t.kind === 'digital' && t.expect !== 'review');
-    if (!digital) throw new Error('the inbox has no digital document');
+    const metadata = await readMetadata(INBOX);
+    const digital = metadata.find((t) => t.kind === 'digital' && t.expect !== 'review' && t.pages === 1);
+    const held = metadata.find((t) => t.kind === 'digital' && t.expect === 'review');
+    if (!digital || !held)
+      throw new Error('the inbox has no one-page digital document to post and one to hold');
     await copyFile(join(INBOX, digital.file_name), join(input, digital.file_name));
+    const stem = held.file_name.replace(/\.\w+$/, '');
+    await copyFile(
+      join(INBOX, held.file_name),
+      join(input, `Held for review (${stem})${extname(held.file_name)}`),
+    );
     await writeFile(join(input, 'empty.png'), Buffer.alloc(0));
-    const bin = new URL('../bin/paperline.js', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'process', input, '--out', out], {
-      env: { ...process.env, CI: 'true' },
-    });
+    const { code, stdout, stderr } = await paperline(['process', input, '--out', out]);
+    expect(code).toBe(0);
     expect(stdout).toMatch(/pages per minute/);
     expect(stdout).toMatch(/failed\s+1/);
     const dept = digital.department ?? '';
     expect(await readJsonl(join(out, 'posted', `${dept}.jsonl`))).toHaveLength(1);
+    // One row per file: its outcome, where it was written, and why for review and failures.
+    const row = (name: string) => stdout.split('\n').find((l) => l.startsWith(name)) ?? '';
+    expect(row(digital.file_name)).toMatch(
+      new RegExp(`posted to ${dept}\\s+posted/${dept}\\.jsonl\\s+${digital.docType}`),
+    );
+    expect(row('empty.png')).toMatch(/failed\s+failed\.jsonl\s+empty-file: The file is empty/);
+    const review = await readdir(join(out, 'review'));
+    expect(review).toHaveLength(1);
+    expect(review[0]).toMatch(new RegExp(`^Held-for-review-${stem}-[0-9a-f]{16}\\.json$`));
+    const item = JSON.parse(await readFile(join(out, 'review', review[0] ?? ''), 'utf8')) as ReviewItem;
+    expect(row('Held for review')).toContain(`review/${review[0]}`);
+    expect(row('Held for review')).toContain(item.reasons[0]?.message ?? 'no reason');
+    // Progress lines count pages in words.
+    expect(stderr).toContain(`${digital.file_name}: posted (1 page)\n`);
+    expect(stderr).not.toMatch(/\b1 pages\b/);
   }, 120_000);
+
+  it('exits non-zero when every file failed, and says so', async () => {
+    const input = await mkdtemp(join(tmpdir(), 'paperline-bin-bad-'));
+    await writeFile(join(input, 'empty.pdf'), Buffer.alloc(0));
+    await writeFile(join(input, 'notes.png'), 'not an image\n');
+    const out = await mkdtemp(join(tmpdir(), 'paperline-bin-bad-out-'));
+    const { code, stdout, stderr } = await paperline(['process', input, '--out', out]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/failed\s+2/);
+    expect(stderr).toContain('every file failed (2 files)');
+  }, 60_000);
+
+  it('says so when there is nothing to process', async () => {
+    const input = await mkdtemp(join(tmpdir(), 'paperline-bin-empty-'));
+    await writeFile(join(input, '.hidden.pdf'), 'x');
+    const { code, stderr } = await paperline(['process', input, '--out', join(input, 'out')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`nothing to process: no files in ${input}`);
+  }, 60_000);
 });

@@ -99,7 +99,9 @@ describe('readDocument on PDFs', () => {
     const file = asFile(await makeTextPdf([INVOICE_LINES, INVOICE_LINES, INVOICE_LINES]), 'long.pdf', 'pdf');
     const error = await readDocument(file, { ocr }, { limits: { maxPages: 2 } }).catch((e) => e);
     expect(isPipelineError(error) && error.code).toBe('too-many-pages');
-    expect(error.message).toMatch(/3 pages/);
+    expect(error.message).toBe('The document has 3 pages, more than the limit of 2 pages per document.');
+    const one = await readDocument(file, { ocr }, { limits: { maxPages: 1 } }).catch((e) => e);
+    expect(one.message).toBe('The document has 3 pages, more than the limit of 1 page per document.');
   });
 
   it('turns damaged and locked PDFs into coded errors', async () => {

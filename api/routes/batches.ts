@@ -7,6 +7,7 @@ import { ingestBytes } from '../../pipeline/ingest.ts';
 import { countPages } from '../../pipeline/read.ts';
 import { batchStatus, createBatch, type NewUpload } from '../../pipeline/repository.ts';
 import type { Service } from '../../pipeline/service.ts';
+import { plural } from '../../pipeline/wording.ts';
 import { BatchStatusSchema, ErrorSchema, IdParamsSchema, UploadResponseSchema } from '../../schemas/api.ts';
 import { HttpError } from '../http-error.ts';
 
@@ -76,7 +77,7 @@ export function batchRoutes(svc: Service) {
             throw new HttpError(
               413,
               'too-many-files',
-              `An upload may hold at most ${limits.maxFiles} files.`,
+              `An upload may hold at most ${plural(limits.maxFiles, 'file')}.`,
             );
           }
           throw e;

@@ -13,7 +13,7 @@ export function recordRoutes(svc: Service) {
         config: { roles: ['consumer'] },
         schema: {
           tags: ['records'],
-          summary: 'Posted records of one department, in posting order, from a cursor',
+          summary: 'Posted records of one department or of all, in posting order, from a cursor',
           description:
             'Each record appears once. Keep the `next` of each page and pass it as `after` next time; ' +
             'an empty page keeps `next` where it was.',

@@ -23,8 +23,19 @@ export interface Database extends Sql {
   close(): Promise<void>;
 }
 
-export function createPostgres(url: string, opts: { max?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+/**
+ * @param opts.max pool size (default 10)
+ * @param opts.connectTimeoutMs give up on a connection after this long (default: wait as pg does)
+ */
+export function createPostgres(
+  url: string,
+  opts: { max?: number; connectTimeoutMs?: number } = {},
+): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+  });
   // An idle client losing its server (a restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const sqlOf = (c: pg.Pool | pg.PoolClient): Sql => ({

@@ -3,6 +3,7 @@ import type { PreprocessInfo } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
 import { imageIntegrity, undecodableTiffCompression } from '../file-structure.ts';
 import { median } from '../layout.ts';
+import { megapixels, pixelsOverLimit } from '../wording.ts';
 
 export type Rotation = 0 | 90 | 180 | 270;
 
@@ -73,21 +74,35 @@ export const MAX_PAGE_SIDE = 30_000;
  */
 export const MAX_PAGE_ASPECT = 100;
 
+/** A page's size in pixels beside the pixel limit it was held to. */
+interface PixelSize {
+  width: number;
+  height: number;
+  maxPixels: number;
+}
+
 /**
  * Why an image could not be decoded, from its own structure (file-structure.ts), never in the
- * decoder's words: those are for developers and often name the wrong thing.
+ * decoder's words: those are for developers and often name the wrong thing. `bytes` (the file)
+ * lets a damaged file be told from a cut one; `size` lets a refusal over the pixel limit give
+ * the figure and the limit.
  */
-function sharpError(e: unknown, what: string, bytes?: Uint8Array): PipelineError {
+function sharpError(
+  e: unknown,
+  what: string,
+  from: { bytes?: Uint8Array; size?: PixelSize | null } = {},
+): PipelineError {
   if (e instanceof PipelineError) return e;
   const message = e instanceof Error ? e.message : String(e);
   const subject = `The ${what}`;
   if (/pixel limit/i.test(message)) {
+    if (from.size) return tooManyPixels(subject, from.size, e);
     return new PipelineError('too-many-pixels', `${subject} is larger than the pixel limit.`, { cause: e });
   }
-  if (bytes) {
-    const compression = undecodableTiffCompression(bytes);
+  if (from.bytes) {
+    const compression = undecodableTiffCompression(from.bytes);
     if (compression) return undecodableTiff(what, compression, e);
-    if (imageIntegrity(bytes) === 'truncated') return truncatedImage(what, e);
+    if (imageIntegrity(from.bytes) === 'truncated') return truncatedImage(what, e);
   }
   return new PipelineError(
     'corrupt',
@@ -112,13 +127,20 @@ function truncatedImage(what: string, cause?: unknown): PipelineError {
   );
 }
 
+/** The one wording of a page over the pixel limit: "Page 1 is 25000 x 25000 = 625 MP, over the 100 MP limit." */
+function tooManyPixels(subject: string, size: PixelSize, cause?: unknown): PipelineError {
+  return new PipelineError(
+    'too-many-pixels',
+    `${subject} is ${pixelsOverLimit(size.width, size.height, size.maxPixels)}.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /** Refuses a page whose size would make decoding or OCR blow up, with the figures that matter. */
 export function checkPageDimensions(width: number, height: number, maxPixels: number, page?: number): void {
   const what = page === undefined ? 'The image' : `Page ${page}`;
-  const size = `${what} is ${width} × ${height} pixels (${mp(width * height)})`;
-  if (width * height > maxPixels) {
-    throw new PipelineError('too-many-pixels', `${size}, over the limit of ${mp(maxPixels)} a page.`);
-  }
+  if (width * height > maxPixels) throw tooManyPixels(what, { width, height, maxPixels });
+  const size = `${what} is ${width} x ${height} pixels (${megapixels(width * height)})`;
   const long = Math.max(width, height);
   const short = Math.max(1, Math.min(width, height));
   if (long > MAX_PAGE_SIDE) {
@@ -132,6 +154,16 @@ export function checkPageDimensions(width: number, height: number, maxPixels: nu
       'too-many-pixels',
       `${size}, ${Math.round(long / short)} times as long as it is wide, over the limit of ${MAX_PAGE_ASPECT} times for a page.`,
     );
+  }
+}
+
+/** The header's size, read without decoding, to word a pixel-limit refusal; null if unreadable. */
+async function sizeOf(bytes: Uint8Array | Buffer, maxPixels: number): Promise<PixelSize | null> {
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return { width: meta.width, height: meta.pageHeight ?? meta.height, maxPixels };
+  } catch {
+    return null;
   }
 }
 
@@ -159,7 +191,7 @@ export async function imagePageCount(bytes: Uint8Array, limits: Partial<ImageLim
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw sharpError(e, 'image', bytes);
+    throw sharpError(e, 'image', { bytes });
   }
   const pages = meta.pages ?? 1;
   if (meta.format === 'webp' && pages > 1) {
@@ -214,7 +246,7 @@ export async function loadImagePage(
     }
     meta = pages > 1 ? await sharp(bytes, { limitInputPixels: false, page: index }).metadata() : file;
   } catch (e) {
-    throw sharpError(e, 'image', bytes);
+    throw sharpError(e, 'image', { bytes });
   }
   checkPageDimensions(meta.width, meta.pageHeight ?? meta.height, maxPixels, index + 1);
   try {
@@ -229,12 +261,11 @@ export async function loadImagePage(
       dpi: inferDpi(info.width, info.height, meta.density),
     };
   } catch (e) {
-    throw sharpError(e, 'image', bytes);
+    throw sharpError(e, 'image', {
+      bytes,
+      size: { width: meta.width, height: meta.pageHeight ?? meta.height, maxPixels },
+    });
   }
-}
-
-function mp(pixels: number): string {
-  return `${(pixels / 1e6).toFixed(1)} megapixels`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1006,7 +1037,9 @@ export async function preprocess(
   try {
     page = await toGray(png, options.maxInputPixels ?? DEFAULT_MAX_PIXELS);
   } catch (e) {
-    throw sharpError(e, 'page image');
+    throw sharpError(e, 'page image', {
+      size: await sizeOf(png, options.maxInputPixels ?? DEFAULT_MAX_PIXELS),
+    });
   }
   steps.push('grayscale');
   const stretched = stretchContrast(page);

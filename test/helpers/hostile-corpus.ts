@@ -76,7 +76,7 @@ function ihdr(width: number, height: number): Buffer {
 }
 
 /** A PNG header claiming width × height, with a few rows of real data: tiny file, huge image. */
-function pngBomb(width: number, height: number): Buffer {
+export function pngBomb(width: number, height: number): Buffer {
   const row = Buffer.alloc(1 + width, 0xff);
   row[0] = 0;
   const idat = deflateSync(Buffer.concat(Array.from({ length: 4 }, () => row)));
