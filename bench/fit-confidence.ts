@@ -244,6 +244,6 @@ if (values.oof) {
   await writeFile(values.oof, `${JSON.stringify(withOof)}\n`);
 }
 if (values.write) {
-  await writeFile(values.out, `${JSON.stringify(model, null, 1)}\n`);
+  await writeFile(values.out, `${JSON.stringify(model, null, 2)}\n`);
   process.stdout.write(`written to ${values.out}\n`);
 }

@@ -38,3 +38,5 @@ for type in receipt invoice; do
   npx tsx bench/calibrate.ts "$work/oof.json" --type "$type" --fit all --joint --write \
     --thresholds pipeline/thresholds.json
 done
+# The project's formatter has the last word on committed JSON.
+npx biome format --write pipeline/confidence-model.json pipeline/thresholds.json > /dev/null
