@@ -333,6 +333,21 @@ const GENERIC = new Set([
  * Every language's labels for one concept, each once: the specific ones first (English, then
  * the others), then the generic one-word ones; `which` picks one of the two groups.
  */
+/**
+ * The word that joins an invoice's title and number to its date on the title row
+ * ("Rechnung Nr. 471102 vom 05.03.2018", "Facture n° 12 du 03/04/2024", "Invoice 42 dated
+ * 1 May 2024", "Factura 7 del 2 de mayo"). Kept out of INVOICE_TERMS: on their own these are
+ * everyday words, never labels or headings.
+ */
+export const TITLE_DATE_CONNECTORS: Record<Language, string[]> = {
+  en: ['dated', 'of'],
+  de: ['vom'],
+  fr: ['du'],
+  nl: ['van'],
+  es: ['del', 'de'],
+  it: ['del'],
+};
+
 export function labelsFor(concept: InvoiceConcept, which: 'all' | 'specific' | 'generic' = 'all'): string[] {
   const terms: Terms = INVOICE_TERMS[concept];
   const all = [...new Set(LANGUAGE_ORDER.flatMap((l) => terms[l] ?? []))];

@@ -12,8 +12,8 @@ import {
 import { analyse, currencyField, type DocContext, type ExtractContext } from './context.ts';
 import type { Extractor } from './extractor.ts';
 import { byLabel, type Candidate, dateParser, idParser } from './field.ts';
-import { isLabelOrHeading, labelsFor } from './invoice-labels.ts';
-import type { DocView } from './layout.ts';
+import { isLabelOrHeading, labelsFor, TITLE_DATE_CONNECTORS } from './invoice-labels.ts';
+import { type DocView, segmentEnd } from './layout.ts';
 import { findLineItems } from './line-items.ts';
 import { normalise } from './parse/text.ts';
 import { findBlock, findParty, type PartyBlock, partyFromBlock } from './party.ts';
@@ -21,6 +21,7 @@ import { findTotal } from './totals.ts';
 
 /** Labels in every language the invoice extractor reads (extractors/invoice-labels.ts). */
 export const INVOICE_LABELS = {
+  title: labelsFor('title'),
   number: labelsFor('number'),
   numberExclude: labelsFor('numberExclude'),
   date: labelsFor('date', 'specific'),
@@ -64,6 +65,7 @@ export const invoiceExtractor: Extractor = {
       'invoiceDate',
       findDateField(doc, { labels: INVOICE_LABELS.date, exclude: INVOICE_LABELS.dateExclude }) ??
         dateAfterNumber(doc, number) ??
+        dateOnTitleRow(doc) ??
         weaker(
           findDateField(doc, { labels: INVOICE_LABELS.dateGeneric, exclude: INVOICE_LABELS.dateExclude }),
         ),
@@ -103,6 +105,41 @@ function dateAfterNumber(doc: DocContext, number: Candidate<string> | undefined)
   if (from <= 0 || from >= row.words.length) return null;
   const parsed = dateParser(doc.dates)(row.words.slice(from));
   return parsed ? { ...parsed, method: 'same-line', hit: number.hit } : null;
+}
+
+const CONNECTORS = new Set(Object.values(TITLE_DATE_CONNECTORS).flat());
+/** One-word titles, normalised: what a title row's first title word is or ends in. */
+const TITLE_WORDS = INVOICE_LABELS.title.map(normalise).filter((t) => !t.includes(' ') && t.length >= 5);
+
+/**
+ * The date the title row gives after its joining word ("Baurechnung (204) Nr. 181301674 vom
+ * 25.04.2018"), when the number was found elsewhere (a payment reference) or not at all; the
+ * date may wrap to the start of the next row when the joining word ends the title row.
+ */
+function dateOnTitleRow(doc: DocContext): Candidate<string> | null {
+  const parse = dateParser(doc.dates);
+  for (const row of doc.view.rows) {
+    if (row.page !== 1) break;
+    // The title may be a compound of a title word ("Mietrechnung", "Baurechnung").
+    const title = row.words.findIndex((w) => {
+      const n = normalise(w.text);
+      return TITLE_WORDS.some((t) => n === t || (n.length > t.length + 2 && n.endsWith(t)));
+    });
+    if (title < 0) continue;
+    const at = row.words.findIndex((w, i) => i > title && CONNECTORS.has(normalise(w.text)));
+    if (at < 0) continue;
+    const rest = row.words.slice(at + 1);
+    if (rest.length > 0) {
+      const parsed = parse(rest);
+      if (parsed) return { ...parsed, method: 'same-line', hit: null };
+      continue;
+    }
+    const next = doc.view.rows[row.index + 1];
+    if (!next || next.page !== row.page) continue;
+    const parsed = parse(next.words.slice(0, segmentEnd(next, 0)));
+    if (parsed) return { ...parsed, method: 'below', hit: null };
+  }
+  return null;
 }
 
 /**

@@ -42,6 +42,13 @@ describe.skipIf(!existsSync(`${EINVOICE_DIR}SOURCE.md`))(
       });
     });
 
+    it('takes the date the title row gives after its number when the number is labelled elsewhere', async () => {
+      // "Baurechnung (204) Nr. 181301674 vom 25.04.2018": a compound title, and the number
+      // found by "Zahlungsreferenz: Rechnung 181301674" further down.
+      const read = await pagesOf('XML-Rechnung_FX_EN16931_Elektron.pdf');
+      expect(values(read).invoiceDate).toBe('2018-04-25');
+    });
+
     it('reads a French Factur-X invoice: the letterhead cut at its separator, "Date de facture", "Total TTC"', async () => {
       const read = await pagesOf('FNFE-factur-x-examples_Facture_FR_BASICWL.pdf');
       expect(defaultClassifiers().classify(read).docType).toBe('invoice');
@@ -86,6 +93,31 @@ describe('invoice labels in six languages', () => {
       expect(isLabelOrHeading(t)).toBe(true);
     for (const t of ['Lieferant GmbH', 'Au bon moulin', 'IBM', 'Bakkerij De Korf B.V.'])
       expect(isLabelOrHeading(t)).toBe(false);
+  });
+
+  it.each([
+    [
+      'de',
+      [
+        'Mietrechnung (387) Nr. 9314110911/00/M/00/N vom 01.10.2018',
+        'Liefer- und Leistungsdatum: 29.09.2018',
+      ],
+      '2018-10-01',
+    ],
+    ['fr', ['FACTURE N° FA-2024-17 du 03/04/2024', 'Date de livraison : 01/04/2024'], '2024-04-03'],
+    [
+      'de',
+      [
+        'Rechnung des Versicherers Nr. 01.234.567.8-2018-1 vom',
+        '06.12.2018',
+        'Liefer- und Leistungsdatum : 06.12.2018',
+      ],
+      '2018-12-06',
+    ],
+    ['it', ['Fattura n. 77 del 05/06/2024'], '2024-06-05'],
+  ])('reads the %s title-row date, on its row or wrapped to the next', (_lang, lines, date) => {
+    const read = readFromText(['Muster GmbH', ...lines, 'Total 100,00 EUR']);
+    expect(values(read).invoiceDate).toBe(date);
   });
 
   it('never takes a heading for the vendor, nor the buyer', () => {
