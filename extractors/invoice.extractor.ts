@@ -53,9 +53,12 @@ export const invoiceExtractor: Extractor = {
     const party = vendorParty(view);
     put(fields, 'vendorName', party.name);
     put(fields, 'vendorAddress', party.address);
-    const number = byLabel(view, INVOICE_LABELS.number, idParser(), {
-      exclude: INVOICE_LABELS.numberExclude,
-    })[0];
+    const number =
+      byLabel(view, INVOICE_LABELS.number, idParser(), {
+        exclude: INVOICE_LABELS.numberExclude,
+      })[0] ??
+      numberOnTitleRow(doc) ??
+      undefined;
     put(fields, 'invoiceNumber', number);
     // "Rechnung Nr. 471102 vom 05.03.2018", "Facture n° 12 du 03/04/2024", "Invoice 42 dated ...":
     // a date printed after the number on the title row is the invoice's, behind only a date
@@ -111,6 +114,19 @@ const CONNECTORS = new Set(Object.values(TITLE_DATE_CONNECTORS).flat());
 /** One-word titles, normalised: what a title row's first title word is or ends in. */
 const TITLE_WORDS = INVOICE_LABELS.title.map(normalise).filter((t) => !t.includes(' ') && t.length >= 5);
 
+/** Rows of page 1 that title the invoice, with the index of the title word. */
+function* titleRows(doc: DocContext): Generator<{ row: DocView['rows'][number]; title: number }> {
+  for (const row of doc.view.rows) {
+    if (row.page !== 1) return;
+    // The title may be a compound of a title word ("Mietrechnung", "Baurechnung").
+    const title = row.words.findIndex((w) => {
+      const n = normalise(w.text);
+      return TITLE_WORDS.some((t) => n === t || (n.length > t.length + 2 && n.endsWith(t)));
+    });
+    if (title >= 0) yield { row, title };
+  }
+}
+
 /**
  * The date the title row gives after its joining word ("Baurechnung (204) Nr. 181301674 vom
  * 25.04.2018"), when the number was found elsewhere (a payment reference) or not at all; the
@@ -118,14 +134,7 @@ const TITLE_WORDS = INVOICE_LABELS.title.map(normalise).filter((t) => !t.include
  */
 function dateOnTitleRow(doc: DocContext): Candidate<string> | null {
   const parse = dateParser(doc.dates);
-  for (const row of doc.view.rows) {
-    if (row.page !== 1) break;
-    // The title may be a compound of a title word ("Mietrechnung", "Baurechnung").
-    const title = row.words.findIndex((w) => {
-      const n = normalise(w.text);
-      return TITLE_WORDS.some((t) => n === t || (n.length > t.length + 2 && n.endsWith(t)));
-    });
-    if (title < 0) continue;
+  for (const { row, title } of titleRows(doc)) {
     const at = row.words.findIndex((w, i) => i > title && CONNECTORS.has(normalise(w.text)));
     if (at < 0) continue;
     const rest = row.words.slice(at + 1);
@@ -138,6 +147,22 @@ function dateOnTitleRow(doc: DocContext): Candidate<string> | null {
     if (!next || next.page !== row.page) continue;
     const parsed = parse(next.words.slice(0, segmentEnd(next, 0)));
     if (parsed) return { ...parsed, method: 'below', hit: null };
+  }
+  return null;
+}
+
+/**
+ * The number a compound title row prints that no label names ("Mietrechnung (387) Nr.
+ * 9314110911/00/M/00/N vom 01.10.2018"): the id after the title, up to the joining word.
+ */
+function numberOnTitleRow(doc: DocContext): Candidate<string> | null {
+  const parse = idParser();
+  for (const { row, title } of titleRows(doc)) {
+    const end = row.words.findIndex((w, i) => i > title && CONNECTORS.has(normalise(w.text)));
+    // Without a joining word a title row is only a heading ("INVOICE"), never "title number".
+    if (end < 0) continue;
+    const parsed = parse(row.words.slice(title + 1, end).filter((w) => !/^\(.*\)$/.test(w.text)));
+    if (parsed) return { ...parsed, method: 'same-line', hit: null };
   }
   return null;
 }

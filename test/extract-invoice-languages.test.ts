@@ -95,6 +95,19 @@ describe('invoice labels in six languages', () => {
       expect(isLabelOrHeading(t)).toBe(false);
   });
 
+  it('reads the number a compound title row prints without a number label', () => {
+    const read = readFromText([
+      'Muster GmbH',
+      'Mietrechnung (387) Nr. 9314110911/00/M/00/N vom 01.10.2018',
+      'Total 100,00 EUR',
+    ]);
+    expect(values(read)).toMatchObject({ invoiceNumber: '9314110911/00/M/00/N', invoiceDate: '2018-10-01' });
+    // A title alone is a heading: no number is made up from what follows it.
+    expect(
+      values(readFromText(['Muster GmbH', 'RECHNUNG', 'Total 100,00 EUR'])).invoiceNumber,
+    ).toBeUndefined();
+  });
+
   it.each([
     [
       'de',
