@@ -411,9 +411,13 @@ export function findBlock(view: DocView, labels: string[], opts: { exclude?: str
   const hit = findLabels(view, labels, opts)
     .filter((h) => {
       const start = h.row.segments.filter((s) => s <= h.first).at(-1) ?? 0;
+      const end = segmentEnd(h.row, h.first);
+      // "Verkäufer:", "Verkäufer" alone, or "Verkäufer :" with the colon set apart.
       return (
         start === h.first &&
-        (segmentEnd(h.row, h.first) === h.last + 1 || h.row.words[h.last]!.text.endsWith(':'))
+        (end === h.last + 1 ||
+          h.row.words[h.last]!.text.endsWith(':') ||
+          (end === h.last + 2 && h.row.words[h.last + 1]!.text === ':'))
       );
     })
     .sort((a, b) => a.rank - b.rank)[0];

@@ -42,6 +42,13 @@ describe.skipIf(!existsSync(`${EINVOICE_DIR}SOURCE.md`))(
       });
     });
 
+    it('finds the seller block whose label the PDF sets apart from its colon ("Verkäufer :")', async () => {
+      // The renderer's banner line ("Stylesheet Lesbarmachung der XML-Daten ...") tops the page:
+      // without the block the letterhead fallback took it for the vendor.
+      const read = await pagesOf('symtrax_Beispiele_BASIC_WL_zugferd_2p1_BASIC-WL_Einfach.pdf');
+      expect(values(read).vendorName).toBe('Lieferant GmbH');
+    });
+
     it('takes the date the title row gives after its number when the number is labelled elsewhere', async () => {
       // "Baurechnung (204) Nr. 181301674 vom 25.04.2018": a compound title, and the number
       // found by "Zahlungsreferenz: Rechnung 181301674" further down.
