@@ -330,10 +330,6 @@ const GENERIC = new Set([
 ]);
 
 /**
- * Every language's labels for one concept, each once: the specific ones first (English, then
- * the others), then the generic one-word ones; `which` picks one of the two groups.
- */
-/**
  * The word that joins an invoice's title and number to its date on the title row
  * ("Rechnung Nr. 471102 vom 05.03.2018", "Facture n° 12 du 03/04/2024", "Invoice 42 dated
  * 1 May 2024", "Factura 7 del 2 de mayo"). Kept out of INVOICE_TERMS: on their own these are
@@ -348,6 +344,43 @@ export const TITLE_DATE_CONNECTORS: Record<Language, string[]> = {
   it: ['del'],
 };
 
+/**
+ * Payment terms written as a sentence ("Zahlbar innerhalb 30 Tagen netto bis 04.04.2020",
+ * "Payable by 5 May 2024", "A payer avant le 03/06/2024") give the due date after their
+ * joining word. Normalised, as `normalise` leaves them; a discount word before the date makes
+ * it the discount's ("3% Skonto innerhalb 10 Tagen bis 15.03.2020"), not the due date.
+ */
+export const PAYMENT_TERMS: Record<'pay' | 'until' | 'discount', Record<Language, string[]>> = {
+  pay: {
+    en: ['payable', 'pay', 'payment', 'remit', 'transfer'],
+    de: ['zahlbar', 'zahlen', 'bezahlen', 'zahlung', 'uberweisen', 'begleichen', 'fallig'],
+    fr: ['payable', 'payer', 'paiement', 'reglement', 'regler', 'virement'],
+    nl: ['betalen', 'betaalbaar', 'betaling', 'voldoen', 'overmaken'],
+    es: ['pagadero', 'pagar', 'pago', 'abonar'],
+    it: ['pagabile', 'pagare', 'pagamento', 'saldare'],
+  },
+  until: {
+    en: ['by', 'before', 'until', 'no later than'],
+    de: ['bis', 'bis zum', 'bis spatestens', 'spatestens am', 'spatestens bis'],
+    fr: ['avant le', 'au plus tard le', 'jusqu au'],
+    nl: ['voor', 'uiterlijk', 'uiterlijk op'],
+    es: ['antes del', 'antes de', 'hasta el'],
+    it: ['entro il', 'entro', 'prima del'],
+  },
+  discount: {
+    en: ['discount'],
+    de: ['skonto', 'abzug'],
+    fr: ['escompte', 'remise'],
+    nl: ['korting'],
+    es: ['descuento', 'pronto'],
+    it: ['sconto'],
+  },
+};
+
+/**
+ * Every language's labels for one concept, each once: the specific ones first (English, then
+ * the others), then the generic one-word ones; `which` picks one of the two groups.
+ */
 export function labelsFor(concept: InvoiceConcept, which: 'all' | 'specific' | 'generic' = 'all'): string[] {
   const terms: Terms = INVOICE_TERMS[concept];
   const all = [...new Set(LANGUAGE_ORDER.flatMap((l) => terms[l] ?? []))];

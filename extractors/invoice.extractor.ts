@@ -12,7 +12,7 @@ import {
 import { analyse, currencyField, type DocContext, type ExtractContext } from './context.ts';
 import type { Extractor } from './extractor.ts';
 import { byLabel, type Candidate, dateParser, idParser } from './field.ts';
-import { isLabelOrHeading, labelsFor, TITLE_DATE_CONNECTORS } from './invoice-labels.ts';
+import { isLabelOrHeading, labelsFor, PAYMENT_TERMS, TITLE_DATE_CONNECTORS } from './invoice-labels.ts';
 import { type DocView, segmentEnd } from './layout.ts';
 import { findLineItems } from './line-items.ts';
 import { normalise } from './parse/text.ts';
@@ -76,7 +76,8 @@ export const invoiceExtractor: Extractor = {
     put(
       fields,
       'dueDate',
-      findDateField(doc, { labels: INVOICE_LABELS.due, exclude: INVOICE_LABELS.dueExclude }),
+      findDateField(doc, { labels: INVOICE_LABELS.due, exclude: INVOICE_LABELS.dueExclude }) ??
+        dueInPaymentTerms(doc),
     );
     putField(fields, 'currency', currencyField(doc));
     const total = findTotal(view, {
@@ -146,6 +147,60 @@ function dateOnTitleRow(doc: DocContext): Candidate<string> | null {
     const next = doc.view.rows[row.index + 1];
     if (!next || next.page !== row.page) continue;
     const parsed = parse(next.words.slice(0, segmentEnd(next, 0)));
+    if (parsed) return { ...parsed, method: 'below', hit: null };
+  }
+  return null;
+}
+
+const PAY_WORDS = new Set(Object.values(PAYMENT_TERMS.pay).flat());
+const UNTIL_PHRASES = Object.values(PAYMENT_TERMS.until).flat();
+const DISCOUNT_WORDS = new Set(Object.values(PAYMENT_TERMS.discount).flat());
+
+/**
+ * The due date that payment terms give as a sentence rather than a label ("Zahlbar innerhalb
+ * 30 Tagen netto bis 04.04.2020", "Den Betrag überweisen Sie bitte bis zum 21.11.2018",
+ * "Payable no later than 5 May 2024"): a date right after a joining word, in the clause of a
+ * payment word, with no discount word in that clause (that date is the discount's). The joining
+ * word may end the row and the date begin the next.
+ */
+function dueInPaymentTerms(doc: DocContext): Candidate<string> | null {
+  const parse = dateParser(doc.dates);
+  const joined = (words: DocView['rows'][number]['words']) =>
+    ` ${words.map((w) => normalise(w.text)).join(' ')}`.replace(/\s+/g, ' ').trimEnd();
+  const untilBefore = (tail: string) => UNTIL_PHRASES.some((u) => tail.endsWith(` ${u}`));
+  const dateAt = (words: DocView['rows'][number]['words'], at: number) => {
+    const parsed = parse(words.slice(at, at + 4));
+    return parsed && parsed.words[0] === words[at] ? parsed : null;
+  };
+  for (const row of doc.view.rows) {
+    const words = row.words;
+    let clause = -1;
+    // A discount word anywhere in the clause ("3% Skonto bei Zahlung bis ...") makes its date
+    // the discount's; the clause ends at a comma or semicolon, or at the date it gives.
+    let discount = false;
+    for (let i = 0; i < words.length; i++) {
+      const n = normalise(words[i]!.text);
+      if (PAY_WORDS.has(n)) clause = i;
+      else if (n.split(' ').some((part) => DISCOUNT_WORDS.has(part))) discount = true;
+      else {
+        const parsed = dateAt(words, i);
+        if (parsed) {
+          if (clause >= 0 && !discount && untilBefore(joined(words.slice(clause + 1, i)))) {
+            return { ...parsed, method: 'same-line', hit: null };
+          }
+          clause = -1;
+          discount = false;
+        }
+      }
+      if (/[,;]$/.test(words[i]!.text)) {
+        clause = -1;
+        discount = false;
+      }
+    }
+    const next = doc.view.rows[row.index + 1];
+    if (clause < 0 || discount || !next || next.page !== row.page) continue;
+    if (!untilBefore(joined(words.slice(clause + 1)))) continue;
+    const parsed = dateAt(next.words, 0);
     if (parsed) return { ...parsed, method: 'below', hit: null };
   }
   return null;
@@ -252,7 +307,7 @@ function corroborated(view: DocView, name: Candidate<string>): Candidate<string>
     // The whole row, or the row after a label ("Name: ..."), is the name, not a longer one.
     return text === n || text.endsWith(` ${n}`);
   });
-  // A wrapped value may be half a name, however often that half is printed.
+  // A value joined from two lines of a cell stays in doubt, however often a part is printed.
   if (!again || name.flags.includes('wrapped-cell')) return name;
   return {
     ...name,
@@ -264,8 +319,8 @@ function corroborated(view: DocView, name: Candidate<string>): Candidate<string>
 /**
  * A table of "Label: value" rows may centre a long value over two lines, the first of them
  * above the label's own row ("MVM Musterhafter" over "Name: Versicherungsverein ... a.G."):
- * unlabelled text just above the value, in its column, means the value may be only part of
- * itself.
+ * unlabelled text just above the value, in its column, is the value's first half. The two are
+ * read as one, with less certainty than a value on one line, so that a reviewer sees the whole.
  */
 function wrappedCell(view: DocView, name: Candidate<string>): Candidate<string> {
   const first = name.words[0];
@@ -277,7 +332,13 @@ function wrappedCell(view: DocView, name: Candidate<string>): Candidate<string> 
   const valueX = Math.min(...name.words.map((w) => w.box.x0));
   const inColumn = above.words.every((w) => w.box.x0 >= valueX - row.height);
   if (!inColumn || above.text.includes(':')) return name;
-  return { ...name, certainty: name.certainty * 0.6, flags: [...name.flags, 'wrapped-cell'] };
+  return {
+    ...name,
+    value: `${above.text} ${name.value}`,
+    words: [...above.words, ...name.words],
+    certainty: name.certainty * 0.6,
+    flags: [...name.flags, 'wrapped-cell'],
+  };
 }
 
 /** A value found by a generic one-word label ("Date", "Datum") is weaker evidence than a specific one. */

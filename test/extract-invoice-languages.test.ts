@@ -56,6 +56,19 @@ describe.skipIf(!existsSync(`${EINVOICE_DIR}SOURCE.md`))(
       expect(values(read).invoiceDate).toBe('2018-04-25');
     });
 
+    it('reads a name a table cell wraps over two lines as one, held in doubt', async () => {
+      // "MVM Musterhafter" is printed above "Name: Versicherungsverein Musterstadt a.G.".
+      const read = await pagesOf('XML-Rechnung_FX_EN16931_Haftpflichtversicherung_Versicherungssteuer.pdf');
+      const vendor = invoiceExtractor.extract(read).vendorName;
+      expect(vendor?.value).toBe('MVM Musterhafter Versicherungsverein Musterstadt a.G.');
+      expect(vendor?.confidence).toBeLessThan(0.9);
+    });
+
+    it('reads the due date from the payment terms sentence of a real German invoice', async () => {
+      const read = await pagesOf('symtrax_Beispiele_EN16931_zugferd_2p1_EN16931_Physiotherapeut.pdf');
+      expect(values(read).dueDate).toBe('2018-11-21');
+    });
+
     it('reads a French Factur-X invoice: the letterhead cut at its separator, "Date de facture", "Total TTC"', async () => {
       const read = await pagesOf('FNFE-factur-x-examples_Facture_FR_BASICWL.pdf');
       expect(defaultClassifiers().classify(read).docType).toBe('invoice');
@@ -138,6 +151,42 @@ describe('invoice labels in six languages', () => {
   ])('reads the %s title-row date, on its row or wrapped to the next', (_lang, lines, date) => {
     const read = readFromText(['Muster GmbH', ...lines, 'Total 100,00 EUR']);
     expect(values(read).invoiceDate).toBe(date);
+  });
+
+  it.each([
+    [
+      'de',
+      'Zahlbar innerhalb 30 Tagen netto bis 04.04.2020, 3% Skonto innerhalb 10 Tagen bis 15.03.2020.',
+      '2020-04-04',
+    ],
+    [
+      'de',
+      'Den Rechnungsbetrag überweisen Sie bitte bis zum 21.11.2018 auf das unten angegebene Konto.',
+      '2018-11-21',
+    ],
+    ['de', 'Zahlbar mit 2% Skonto bis 12.11.2018 Zahlbar ohne Abschlag bis 20.11.2018', '2018-11-20'],
+    ['en', 'Payment terms: please pay no later than 5 May 2024', '2024-05-05'],
+    ['fr', 'Règlement par virement avant le 03/06/2024', '2024-06-03'],
+    ['it', 'Pagamento entro il 30/06/2024', '2024-06-30'],
+  ])('reads the %s due date from payment terms written as a sentence', (_lang, terms, due) => {
+    const read = readFromText(['Muster GmbH', 'Rechnung Nr. 4711 vom 05.03.2018', terms, 'Total 100,00 EUR']);
+    expect(values(read).dueDate).toBe(due);
+  });
+
+  it('takes no due date from a discount term, a date without a payment word, or a paid date', () => {
+    for (const terms of [
+      '3% Skonto bei Zahlung bis 15.03.2020',
+      'Lieferung bis 15.03.2020',
+      'Der Rechnungsbetrag wurde am 15.03.2020 beglichen.',
+    ]) {
+      const read = readFromText([
+        'Muster GmbH',
+        'Rechnung Nr. 4711 vom 05.03.2018',
+        terms,
+        'Total 100,00 EUR',
+      ]);
+      expect(values(read).dueDate, terms).toBeUndefined();
+    }
   });
 
   it('never takes a heading for the vendor, nor the buyer', () => {
