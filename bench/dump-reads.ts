@@ -85,13 +85,17 @@ const lane = async () => {
         ingested.file,
         { ocr },
         // One page at a time with --raw, so the line reader's pages are kept in page order.
-        { limits: DEFAULT_INGEST_LIMITS, ...(values.raw ? { concurrency: 1 } : {}) },
+        {
+          limits: DEFAULT_INGEST_LIMITS,
+          ...(values.raw ? { concurrency: 1 } : {}),
+          ...(values.images ? { renderTextLayerPages: true } : {}),
+        },
       );
       await writeFile(join(out, `${stem(f)}.json`), JSON.stringify({ pages: read.pages }));
       if (values.raw) await writeFile(join(out, 'raw', `${stem(f)}.json`), JSON.stringify(seen));
       if (values.images) {
         for (const [i, png] of read.pageImages.entries())
-          await writeFile(join(out, 'img', `${stem(f)}-${i + 1}.png`), png);
+          if (png) await writeFile(join(out, 'img', `${stem(f)}-${i + 1}.png`), png);
       }
       done++;
       const s = ((performance.now() - t) / 1000).toFixed(1);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { drawEvidence } from '../pipeline/adapters/annotate.ts';
 import type { DocumentScore, EvalReport } from '../pipeline/evaluation.ts';
@@ -17,8 +17,11 @@ export interface MissImage {
    * outcome, and its misses are shown once.
    */
   documentId: string | null;
-  /** The page image the evidence refers to, as written during the run; null when unknown. */
-  pagePath: string | null;
+  /**
+   * Loads (or draws) the page image the evidence refers to; null when there is none. Called only
+   * for the misses the report shows, so pages nobody looks at are never drawn.
+   */
+  image: (() => Promise<Buffer>) | null;
   /** Where the value was read on that page (every evidence box on it); empty when nothing was read. */
   boxes: { x0: number; y0: number; x1: number; y1: number }[];
 }
@@ -106,9 +109,9 @@ export async function writeHtmlReport(
   const cards: string[] = [];
   for (const [i, { doc, f, ev }] of misses.entries()) {
     let img = '<p class="none">no page image</p>';
-    if (ev.pagePath) {
+    if (ev.image) {
       const png = await drawEvidence(
-        await readFile(ev.pagePath),
+        await ev.image(),
         ev.boxes.map((box) => ({ box, colour: '#d32f2f' })),
         { maxWidth: 700 },
       );

@@ -17,6 +17,7 @@ import {
 import { DEFAULT_INGEST_LIMITS, ingestFile } from '../pipeline/ingest.ts';
 import { migrate } from '../pipeline/migrate.ts';
 import type { DocumentOutcome } from '../pipeline/process-document.ts';
+import { renderPdfPageImage } from '../pipeline/read.ts';
 import { type LearningWindow, learningCurve, replayStream, type StreamDocument } from '../pipeline/replay.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
 import { applyVendorMemory } from '../pipeline/vendor-memory.ts';
@@ -89,11 +90,14 @@ export interface EvalRun {
   report: EvalReport;
   scores: DocumentScore[];
   outcomes: Map<string, { result: DocumentOutcome; seconds: number }>;
+  /** How each file's pages were read, by file name. */
+  reads: Map<string, ReadResult>;
 }
 
 /**
  * Runs the pipeline over an evaluation folder and scores it. With `pageDir`, every page image
- * is kept there as `<file name>-<page>.png`, for reports that draw on them.
+ * reading made (the scans') is kept there as `<file name>-<page>.png`, for reports that draw on
+ * them; text-layer pages are left to be drawn on demand (missEvidence).
  */
 export async function runEval(folder: string, opts: EvalOptions & { pageDir?: string }): Promise<EvalRun> {
   const dir = resolve(folder);
@@ -115,11 +119,12 @@ export async function runEval(folder: string, opts: EvalOptions & { pageDir?: st
       const r = await deps.read(file, hooks);
       if (opts.ignoreAttachments) delete r.attachments;
       reads.set(file.fileName, { pages: r.pages });
+      // Scans' images exist already and are kept; text-layer pages are drawn only if a report shows them.
       if (opts.pageDir && r.pageImages) {
         await mkdir(opts.pageDir, { recursive: true });
         await Promise.all(
           r.pageImages.map((png, i) =>
-            writeFile(join(opts.pageDir ?? '', `${file.fileName}-${i + 1}.png`), png),
+            png ? writeFile(join(opts.pageDir ?? '', `${file.fileName}-${i + 1}.png`), png) : null,
           ),
         );
       }
@@ -168,7 +173,7 @@ export async function runEval(folder: string, opts: EvalOptions & { pageDir?: st
         : null;
     scores.push(scoreDocument(t, o.result, { seconds: o.seconds, cer }));
   }
-  return { report: aggregate(scores, wall), scores, outcomes };
+  return { report: aggregate(scores, wall), scores, outcomes, reads };
 }
 
 export interface LearnRun {
@@ -288,10 +293,17 @@ export async function evalCommand(folder: string, opts: EvalOptions): Promise<vo
   // only the crops it shows.
   const pageDir = opts.report ? await mkdtemp(join(tmpdir(), 'paperline-eval-pages-')) : undefined;
   try {
-    const { report, scores, outcomes } = await runEval(folder, { ...opts, ...(pageDir ? { pageDir } : {}) });
+    const { report, scores, outcomes, reads } = await runEval(folder, {
+      ...opts,
+      ...(pageDir ? { pageDir } : {}),
+    });
     if (opts.report && pageDir) {
       const path = await writeHtmlReport(opts.report, report, scores, (fileName, field) =>
-        missEvidence(outcomes.get(fileName)?.result, fileName, field, pageDir),
+        missEvidence(outcomes.get(fileName)?.result, fileName, field, {
+          pageDir,
+          path: join(resolve(folder), fileName),
+          read: reads.get(fileName),
+        }),
       );
       process.stderr.write(`Report written to ${path}\n`);
     }
@@ -311,18 +323,30 @@ export function missEvidence(
   outcome: DocumentOutcome | undefined,
   fileName: string,
   field: string,
-  pageDir: string,
+  source: {
+    /** Where the run kept the page images it made (`<file name>-<page>.png`). */
+    pageDir: string;
+    /** The original file, to draw a text-layer page from. */
+    path: string;
+    read: ReadResult | undefined;
+  },
 ): MissImage {
   const evidence = outcome ? (predictedFields(outcome)[field]?.evidence ?? []) : [];
   const page = evidence[0]?.page ?? 1;
-  const pagePath = join(pageDir, `${fileName}-${page}.png`);
+  const pagePath = join(source.pageDir, `${fileName}-${page}.png`);
+  const read = source.read?.pages.find((p) => p.number === page);
   const documentId =
     outcome?.kind === 'posted' ? outcome.record.id : outcome?.kind === 'review' ? outcome.item.id : null;
+  const image = existsSync(pagePath)
+    ? () => readFile(pagePath)
+    : read?.source === 'text-layer'
+      ? async () => renderPdfPageImage(new Uint8Array(await readFile(source.path)), page, read.dpi)
+      : null;
   return {
     fileName,
     field,
     documentId,
-    pagePath: existsSync(pagePath) ? pagePath : null,
+    image,
     boxes: evidence.flatMap((e) => (e.page === page && e.box ? [e.box] : [])),
   };
 }

@@ -28,6 +28,7 @@ program
     "confidence model (default: pipeline/confidence-model.json; 'none': the rules' own)",
   )
   .option('--memory <dir>', 'vendor memory folder: decide with it, record documents for `paperline learn`')
+  .option('--page-images', 'also write every page image to <out>/pages/<id>/<n>.png (default: none)')
   .action(processCommand);
 
 program

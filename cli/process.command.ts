@@ -1,7 +1,9 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestedFile } from '../pipeline/ingest.ts';
+import { documentId } from '../pipeline/process-document.ts';
 import { runBatch } from '../pipeline/run-batch.ts';
 import { plural } from '../pipeline/wording.ts';
 import { lineReaderFromEnv, ocrLanguagesFromEnv } from '../schemas/env.ts';
@@ -20,6 +22,8 @@ export interface ProcessOptions {
   confidenceModel?: string;
   /** A vendor memory folder: consulted when deciding, and where `paperline learn` teaches it. */
   memory?: string;
+  /** Write every page's image to `<out>/pages/<id>/<n>.png` (text-layer pages are drawn for it). */
+  pageImages?: boolean;
 }
 
 export async function processCommand(inputs: string[], opts: ProcessOptions): Promise<void> {
@@ -36,20 +40,23 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
     llm: llmConfigFromEnv(process.env),
     lineReader: lineReaderFromEnv(process.env),
     ocrLanguages: ocrLanguagesFromEnv(process.env),
+    ...(opts.pageImages ? { renderTextLayerPages: true } : {}),
   });
   // With a memory, each document is recorded there with its pages, which its outcome event
   // does not carry: kept from the read until the document is decided.
   const reads = new Map<string, { file: IngestedFile; read: ReadResult }>();
-  const deps = memory
-    ? {
-        ...local,
-        read: async (file: IngestedFile, hooks: Parameters<typeof local.read>[1]) => {
-          const read = await local.read(file, hooks);
-          reads.set(file.fileName, { file, read });
-          return read;
-        },
-      }
-    : local;
+  const deps =
+    memory || opts.pageImages
+      ? {
+          ...local,
+          read: async (file: IngestedFile, hooks: Parameters<typeof local.read>[1]) => {
+            const read = await local.read(file, hooks);
+            if (memory) reads.set(file.fileName, { file, read });
+            if (opts.pageImages) await writePageImages(opts.out, documentId(file.sha256), read.pageImages);
+            return read;
+          },
+        }
+      : local;
   const recording: Promise<void>[] = [];
   const progress = createProgress();
   let summary: RunSummary;
@@ -90,6 +97,13 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
     );
     process.exitCode = 1;
   }
+}
+
+/** `<out>/pages/<document id>/<page>.png`: the pictures the evidence boxes of its record are in. */
+async function writePageImages(out: string, id: string, images: (Buffer | null)[] = []): Promise<void> {
+  const dir = join(out, 'pages', id);
+  await mkdir(dir, { recursive: true });
+  await Promise.all(images.map((png, i) => (png ? writeFile(join(dir, `${i + 1}.png`), png) : null)));
 }
 
 /** One row per input file: what became of it and, for review and failures, why. */

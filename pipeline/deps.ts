@@ -33,6 +33,11 @@ export interface LocalDepsOptions {
   /** Tesseract models a page may be re-read with once its language is detected. Default all six. */
   ocrLanguages?: readonly OcrLanguageCode[];
   /**
+   * Draw every text-layer page's image while reading (`paperline process --page-images`).
+   * Default false: those are drawn only when asked for (see ReadOptions).
+   */
+  renderTextLayerPages?: boolean;
+  /**
    * The LLM to check and complete extraction with (schemas/llm.ts, from the environment).
    * Default: none, and the pipeline is rules only. Never read from the environment here, so
    * a test or a library caller with OPENAI_API_KEY in its shell does not call out by surprise.
@@ -72,7 +77,16 @@ export async function createLocalDeps(
     ...(opts.ocrLanguages ? { languages: opts.ocrLanguages } : {}),
   });
   const deps: PipelineDeps = {
-    read: (file, hooks) => readDocument(file, { ocr }, { limits: opts.limits, onPage: hooks.onPage }),
+    read: (file, hooks) =>
+      readDocument(
+        file,
+        { ocr },
+        {
+          limits: opts.limits,
+          onPage: hooks.onPage,
+          ...(opts.renderTextLayerPages ? { renderTextLayerPages: true } : {}),
+        },
+      ),
     ...(await createDecideDeps({
       thresholdsPath: opts.thresholdsPath,
       llm: opts.llm ?? null,

@@ -21,11 +21,14 @@ export interface Classification {
  * each build one; stages never reach past it.
  */
 export interface PipelineDeps {
-  /** `pageImages[i]` is the picture page i's boxes refer to, when the reader keeps one. */
+  /**
+   * `pageImages[i]` is the picture page i's boxes refer to, when the reader keeps one (null for
+   * a text-layer page it did not draw; see renderPdfPageImage).
+   */
   read(
     file: IngestedFile,
     hooks: { onPage?: (page: PageRead) => void },
-  ): Promise<ReadResult & { pageImages?: Buffer[] }>;
+  ): Promise<ReadResult & { pageImages?: (Buffer | null)[] }>;
   /** May be async: an LLM-assisted classifier or extractor answers over the network. */
   classify(read: ReadResult): Classification | Promise<Classification>;
   extract(docType: DocType, read: ReadResult): ExtractedFields | Promise<ExtractedFields>;

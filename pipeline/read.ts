@@ -32,11 +32,21 @@ export interface ReadOptions {
    * held in memory and lets PDF rendering overlap OCR. Default 2.
    */
   concurrency?: number;
+  /**
+   * Also draw the image of each text-layer page while the PDF is open. Default false: only a
+   * reviewer ever looks at it, and drawing a page at 300 dpi costs far more than reading its
+   * text layer, so it is drawn when asked for (renderPdfPageImage).
+   */
+  renderTextLayerPages?: boolean;
 }
 
 export type ReadDocumentResult = ReadResult & {
-  /** One PNG per page; the boxes of `pages[i]` are in pixels of `pageImages[i]`. */
-  pageImages: Buffer[];
+  /**
+   * One entry per page: the PNG the boxes of `pages[i]` are in pixels of, or null for a
+   * text-layer page not drawn while reading; renderPdfPageImage(file, i + 1, pages[i].dpi)
+   * draws it, the same size as its boxes' space.
+   */
+  pageImages: (Buffer | null)[];
 };
 
 /** A page read from its PDF text layer: no preprocessing, no OCR confidence. */
@@ -63,7 +73,7 @@ const POINTS_PER_INCH = 72;
 
 interface PageOutcome {
   page: PageRead;
-  image: Buffer;
+  image: Buffer | null;
 }
 
 /**
@@ -114,7 +124,7 @@ export async function readAttachments(
 }
 
 /** Lets PipelineErrors through and turns anything else into an internal-error one. */
-async function guarded<T>(file: IngestedFile, fn: () => Promise<T>): Promise<T> {
+async function guarded<T>(file: Pick<IngestedFile, 'fileName'>, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -155,7 +165,8 @@ async function readPdf(
     checkPageCount(pdf.numPages, limits);
     await checkPdfPageSizes(pdf, limits);
     const attachments = await pdf.xmlAttachments();
-    const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits));
+    const render = opts.renderTextLayerPages ?? false;
+    const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits, render));
     return attachments.length > 0 ? { ...read, attachments } : read;
   } finally {
     await pdf.close();
@@ -189,19 +200,22 @@ export async function countPages(file: IngestedFile, limits: Partial<IngestLimit
   });
 }
 
-/** Reads one page (1-based) on its own, the way readDocument reads each of them. */
+/**
+ * Reads one page (1-based) on its own, the way readDocument reads each of them. `image` is
+ * null for a text-layer page: renderPdfPageImage draws it when someone asks.
+ */
 export async function readOnePage(
   file: IngestedFile,
   pageNumber: number,
   deps: ReadDeps,
   limits: Partial<IngestLimits> = {},
-): Promise<{ page: PageRead; image: Buffer }> {
+): Promise<PageOutcome> {
   const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
   return guarded(file, async () => {
     if (file.format === 'pdf') {
       const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
       try {
-        return await readPdfPage(pdf, pageNumber, deps, all);
+        return await readPdfPage(pdf, pageNumber, deps, all, false);
       } finally {
         await pdf.close();
       }
@@ -243,17 +257,46 @@ async function readPdfPage(
   pageNumber: number,
   deps: ReadDeps,
   limits: IngestLimits,
+  renderTextLayer: boolean,
 ): Promise<PageOutcome> {
   const dpi = await renderDpi(pdf, pageNumber, limits);
   const layer = await pdf.readTextLayer(pageNumber, dpi);
-  const image = await pdf.renderPage(pageNumber, dpi);
   if (hasUsableTextLayer(layer.lines)) {
     return {
       page: textLayerPage(pageNumber, layer, dpi),
-      image,
+      image: renderTextLayer ? await pdf.renderPage(pageNumber, dpi) : null,
     };
   }
-  return ocrPage(pageNumber, image, dpi, deps, limits);
+  return ocrPage(pageNumber, await pdf.renderPage(pageNumber, dpi), dpi, deps, limits);
+}
+
+/**
+ * Draws a text-layer page of a PDF as the PNG its boxes refer to: at the dpi the page was
+ * read at (`PageRead.dpi`), the boxes' pixel space, so it is the picture reading would have
+ * drawn. Throws PipelineError like readDocument.
+ */
+export async function renderPdfPageImage(
+  bytes: Uint8Array,
+  pageNumber: number,
+  dpi: number,
+  limits: Partial<IngestLimits> = {},
+): Promise<Buffer> {
+  const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
+  return guarded({ fileName: `page ${pageNumber}` }, async () => {
+    const pdf = await openPdf(bytes, { maxImagePixels: all.maxPixels });
+    try {
+      // The dpi comes from a stored reading; one past the limit would mean the limit was lowered since.
+      if (dpi > (await renderDpi(pdf, pageNumber, all))) {
+        throw new PipelineError(
+          'too-many-pixels',
+          `Page ${pageNumber} at ${dpi} dpi is over the ${Math.round(all.maxPixels / 1e6)} MP limit.`,
+        );
+      }
+      return await pdf.renderPage(pageNumber, dpi);
+    } finally {
+      await pdf.close();
+    }
+  });
 }
 
 async function readImage(

@@ -308,7 +308,7 @@ export async function runBatch(
 async function prepareOutput(out: string): Promise<void> {
   await mkdir(out, { recursive: true });
   await Promise.all(
-    ['posted', 'review', 'failed.jsonl', 'summary.json'].map((p) =>
+    ['posted', 'review', 'pages', 'failed.jsonl', 'summary.json'].map((p) =>
       rm(join(out, p), { recursive: true, force: true }),
     ),
   );

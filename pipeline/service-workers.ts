@@ -189,8 +189,11 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
             maxPixels: config.limits.maxPixels,
           },
         );
-        const imageKey = storageKeys.pageImage(doc.id, data.page);
-        await store.put(imageKey, image, 'image/png');
+        // A text-layer page is drawn when a reviewer first asks for it (pipeline/page-images.ts).
+        const imageKey = image
+          ? storageKeys.pageImage(doc.id, data.page)
+          : storageKeys.renderedPage(doc.id, data.page, page.dpi);
+        if (image) await store.put(imageKey, image, 'image/png');
         await savePage(db, doc.id, { number: data.page, revision: data.revision, read: page, imageKey });
         return { source: page.source };
       } catch (e) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrPool, type OcrPool } from '../pipeline/adapters/ocr.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
 import { type DocumentFormat, type IngestedFile, ingestFile } from '../pipeline/ingest.ts';
-import { readDocument } from '../pipeline/read.ts';
+import { readDocument, renderPdfPageImage } from '../pipeline/read.ts';
 import { PageReadSchema } from '../schemas/read.ts';
 import {
   INVOICE_LINES,
@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('readDocument on PDFs', () => {
-  it('reads a digital page from its text layer and renders its page image at 300 dpi', async () => {
+  it('reads a digital page from its text layer at 300 dpi, leaving its image to be drawn on demand', async () => {
     const file = asFile(await makeTextPdf([INVOICE_LINES]), 'invoice.pdf', 'pdf');
     const seen: number[] = [];
     const result = await readDocument(file, { ocr }, { onPage: (p) => seen.push(p.number) });
@@ -60,7 +60,8 @@ describe('readDocument on PDFs', () => {
     expect(page!.ocrConfidence).toBeNull();
     expect(page!.dpi).toBe(300);
     expect(page!.lines.map((l) => l.text)).toEqual(INVOICE_LINES.map((l) => l.text));
-    const meta = await sharp(result.pageImages[0]!).metadata();
+    expect(result.pageImages).toEqual([null]);
+    const meta = await sharp(await renderPdfPageImage(file.bytes, 1, page!.dpi)).metadata();
     expect([meta.width, meta.height]).toEqual([page!.width, page!.height]);
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { createPageImages } from '../../pipeline/page-images.ts';
 import { getDocument, getEvents, getPages, startReprocess } from '../../pipeline/repository.ts';
 import type { Service } from '../../pipeline/service.ts';
 import {
@@ -55,6 +56,7 @@ export async function documentView(svc: Service, id: string): Promise<z.infer<ty
 export function documentRoutes(svc: Service) {
   return async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
+    const pageImages = createPageImages(svc);
 
     app.get(
       '/v1/documents/:id',
@@ -81,8 +83,7 @@ export function documentRoutes(svc: Service) {
         },
       },
       async (req, reply) => {
-        const page = (await getPages(svc.db, req.params.id)).find((p) => p.number === req.params.n);
-        const image = page ? await svc.store.get(page.imageKey) : null;
+        const image = await pageImages.get(req.params.id, req.params.n);
         if (!image)
           throw new HttpError(404, 'not-found', `No page ${req.params.n} of document ${req.params.id} yet.`);
         return reply.type('image/png').header('cache-control', 'private, max-age=300').send(image);

@@ -107,6 +107,12 @@ export async function createFolderStore(root: string): Promise<ObjectStore> {
 export const storageKeys = {
   original: (sha256: string) => `originals/${sha256}`,
   pageImage: (documentId: string, page: number) => `pages/${documentId}/${page}.png`,
+  /**
+   * A text-layer page drawn on first request. The dpi is in the key: the boxes of a reading at
+   * another dpi (limits changed, then reprocessed) refer to another picture.
+   */
+  renderedPage: (documentId: string, page: number, dpi: number) =>
+    `pages/${documentId}/${page}-${dpi}dpi.png`,
 };
 
 export function folderStorePath(dataDir: string): string {
