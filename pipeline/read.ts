@@ -11,7 +11,7 @@ import {
 } from './adapters/image.ts';
 import type { ReaderLine } from './adapters/line-ocr.ts';
 import type { OcrPool, OcrResult } from './adapters/ocr.ts';
-import { hasUsableTextLayer, openPdf, type PdfDocument } from './adapters/pdf.ts';
+import { hasUsableTextLayer, type OpenPdfOptions, openPdf, type PdfDocument } from './adapters/pdf.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { DEFAULT_INGEST_LIMITS, type IngestedFile, type IngestLimits } from './ingest.ts';
 import { mergeIntoRows, unionBox } from './layout.ts';
@@ -114,13 +114,22 @@ export async function readAttachments(
   if (file.format !== 'pdf') return [];
   const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
   return guarded(file, async () => {
-    const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
-    try {
-      return await pdf.xmlAttachments();
-    } finally {
-      await pdf.close();
-    }
+    return withPdf(file.bytes, { maxImagePixels: all.maxPixels }, (pdf) => pdf.xmlAttachments());
   });
+}
+
+/** Opens a PDF, hands it to `fn` and closes it however `fn` ends: pdfjs holds memory until then. */
+async function withPdf<T>(
+  bytes: Uint8Array,
+  options: OpenPdfOptions,
+  fn: (pdf: PdfDocument) => Promise<T>,
+): Promise<T> {
+  const pdf = await openPdf(bytes, options);
+  try {
+    return await fn(pdf);
+  } finally {
+    await pdf.close();
+  }
 }
 
 /** Lets PipelineErrors through and turns anything else into an internal-error one. */
@@ -160,17 +169,14 @@ async function readPdf(
   opts: ReadOptions,
   limits: IngestLimits,
 ): Promise<ReadDocumentResult> {
-  const pdf = await openPdf(file.bytes, { maxImagePixels: limits.maxPixels, maxPages: limits.maxPages });
-  try {
+  return withPdf(file.bytes, { maxImagePixels: limits.maxPixels, maxPages: limits.maxPages }, async (pdf) => {
     checkPageCount(pdf.numPages, limits);
     await checkPdfPageSizes(pdf, limits);
     const attachments = await pdf.xmlAttachments();
     const render = opts.renderTextLayerPages ?? false;
     const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits, render));
     return attachments.length > 0 ? { ...read, attachments } : read;
-  } finally {
-    await pdf.close();
-  }
+  });
 }
 
 /**
@@ -184,14 +190,15 @@ export async function countPages(file: IngestedFile, limits: Partial<IngestLimit
   return guarded(file, async () => {
     let count: number;
     if (file.format === 'pdf') {
-      const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels, maxPages: all.maxPages });
-      try {
-        count = pdf.numPages;
-        checkPageCount(count, all);
-        await checkPdfPageSizes(pdf, all);
-      } finally {
-        await pdf.close();
-      }
+      count = await withPdf(
+        file.bytes,
+        { maxImagePixels: all.maxPixels, maxPages: all.maxPages },
+        async (pdf) => {
+          checkPageCount(pdf.numPages, all);
+          await checkPdfPageSizes(pdf, all);
+          return pdf.numPages;
+        },
+      );
     } else {
       count = await imagePageCount(file.bytes, all);
     }
@@ -213,12 +220,9 @@ export async function readOnePage(
   const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
   return guarded(file, async () => {
     if (file.format === 'pdf') {
-      const pdf = await openPdf(file.bytes, { maxImagePixels: all.maxPixels });
-      try {
-        return await readPdfPage(pdf, pageNumber, deps, all, false);
-      } finally {
-        await pdf.close();
-      }
+      return withPdf(file.bytes, { maxImagePixels: all.maxPixels }, (pdf) =>
+        readPdfPage(pdf, pageNumber, deps, all, false),
+      );
     }
     const loaded = await loadImagePage(file.bytes, pageNumber - 1, all);
     return ocrPage(pageNumber, loaded.png, loaded.dpi, deps, all);
@@ -283,8 +287,7 @@ export async function renderPdfPageImage(
 ): Promise<Buffer> {
   const all: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...limits };
   return guarded({ fileName: `page ${pageNumber}` }, async () => {
-    const pdf = await openPdf(bytes, { maxImagePixels: all.maxPixels });
-    try {
+    return withPdf(bytes, { maxImagePixels: all.maxPixels }, async (pdf) => {
       // The dpi comes from a stored reading; one past the limit would mean the limit was lowered since.
       if (dpi > (await renderDpi(pdf, pageNumber, all))) {
         throw new PipelineError(
@@ -292,10 +295,8 @@ export async function renderPdfPageImage(
           `Page ${pageNumber} at ${dpi} dpi is over the ${Math.round(all.maxPixels / 1e6)} MP limit.`,
         );
       }
-      return await pdf.renderPage(pageNumber, dpi);
-    } finally {
-      await pdf.close();
-    }
+      return pdf.renderPage(pageNumber, dpi);
+    });
   });
 }
 

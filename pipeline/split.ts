@@ -65,7 +65,7 @@ export const DEFAULT_SPLIT_THRESHOLD = 3;
 
 /** Page "k of n" in the languages the classifiers know, and a bare "k/n" near the page's edge. */
 const PAGE_OF = [
-  /\b(?:page|seite|pagina|pagina|blatt|bladzijde|pag|p)\.?\s*(\d{1,3})\s*(?:of|von|de|di|sur|van|\/)\s*(\d{1,3})\b/i,
+  /\b(?:page|seite|pagina|blatt|bladzijde|pag|p)\.?\s*(\d{1,3})\s*(?:of|von|de|di|sur|van|\/)\s*(\d{1,3})\b/i,
   /\b(?:page|seite|pagina|blatt|pag)\.?\s*(\d{1,3})\b/i,
 ];
 const BARE_PAGE_OF = /^\s*(?:-\s*)?(\d{1,3})\s*\/\s*(\d{1,3})(?:\s*-)?\s*$/;
