@@ -5,6 +5,7 @@ import type { Line, Word, XmlAttachment } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
 import { type PdfStructure, pdfStructure } from '../file-structure.ts';
 import { unionBox } from '../layout.ts';
+import { applySpacingFixes, type FontRun, type SpacingFix, spacingFixes } from './pdf-spacing.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PDFDocumentProxy = import('pdfjs-dist/legacy/build/pdf.mjs').PDFDocumentProxy;
@@ -255,10 +256,12 @@ class PdfJsDocument implements PdfDocument {
         },
       );
     }
+    const fixes = content.items.length > 0 ? await this.#spacingFixes(page) : [];
     const fragments: Fragment[] = [];
     for (const item of content.items) {
       if (!('str' in item) || item.str.length === 0) continue;
-      fragments.push(...splitItem(item as TextItem, content.styles[item.fontName], viewport));
+      const str = fixes.length > 0 ? applySpacingFixes(item.str, fixes) : item.str;
+      fragments.push(...splitItem({ ...(item as TextItem), str }, content.styles[item.fontName], viewport));
     }
     page.cleanup();
     return {
@@ -266,6 +269,24 @@ class PdfJsDocument implements PdfDocument {
       width: Math.round(viewport.width),
       height: Math.round(viewport.height),
     };
+  }
+
+  /** See pdf-spacing.ts. A page whose drawing instructions cannot be read keeps pdfjs's spaces. */
+  async #spacingFixes(page: PDFPageProxy): Promise<SpacingFix[]> {
+    const { OPS } = await loadPdfJs();
+    let ops: Awaited<ReturnType<PDFPageProxy['getOperatorList']>>;
+    try {
+      ops = await page.getOperatorList();
+    } catch {
+      return [];
+    }
+    const runs: FontRun[] = [];
+    let font = '';
+    ops.fnArray.forEach((fn, i) => {
+      if (fn === OPS.setFont) font = String(ops.argsArray[i]?.[0] ?? '');
+      else if (fn === OPS.showText) runs.push({ font, glyphs: ops.argsArray[i]?.[0] as FontRun['glyphs'] });
+    });
+    return spacingFixes(runs);
   }
 
   async renderPage(pageNumber: number, dpi: number): Promise<Buffer> {
