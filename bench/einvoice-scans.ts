@@ -4,8 +4,9 @@
  *
  *   npx tsx bench/einvoice-scans.ts [--dataset DIR] [--out DIR] [--dpi N] [--seed N]
  *
- * The first page of each PDF is rendered by the pipeline's own adapter, then rotated, blurred,
- * dimmed, noised and specked like an office scan, and saved as a greyscale JPEG with its dpi.
+ * Every page of each PDF is rendered by the pipeline's own adapter, then rotated, blurred,
+ * dimmed, noised and specked like an office scan, and saved as a greyscale JPEG with its dpi (a
+ * multi-page invoice as an image-only PDF of those JPEGs).
  * Every random choice comes from a PRNG seeded by (seed, file name), so a rerun gives the same
  * bytes and a file's scan does not change when other files join or leave the dataset.
  */
@@ -14,6 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
 import { mulberry32 } from '../samples/generator/prng.ts';
@@ -136,6 +138,25 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
+/** An image-only PDF, one JPEG a page at its physical size, as a document scanner saves it. */
+async function imagePdf(
+  scans: { jpeg: Buffer; width: number; height: number }[],
+  dpi: number,
+): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  // Fixed dates: pdf-lib stamps "now" otherwise, and a rerun must give identical bytes.
+  doc.setCreationDate(new Date(0));
+  doc.setModificationDate(new Date(0));
+  doc.setProducer('paperline bench/einvoice-scans.ts');
+  for (const scan of scans) {
+    const image = await doc.embedJpg(scan.jpeg);
+    const w = (scan.width * 72) / dpi;
+    const h = (scan.height * 72) / dpi;
+    doc.addPage([w, h]).drawImage(image, { x: 0, y: 0, width: w, height: h });
+  }
+  return Buffer.from(await doc.save());
+}
+
 export interface MakeScansOptions {
   dataset: string;
   out?: string;
@@ -154,7 +175,10 @@ export interface MakeScansResult {
   seconds: number;
 }
 
-/** Writes `<out>/<stem>.jpg` per PDF line of `<dataset>/metadata.jsonl`, plus metadata.jsonl and SOURCE.md. */
+/**
+ * Writes `<out>/<stem>.jpg` (one page) or `<out>/<stem>.pdf` (an image-only PDF of every page) per
+ * PDF line of `<dataset>/metadata.jsonl`, plus metadata.jsonl and SOURCE.md.
+ */
 export async function makeScans(options: MakeScansOptions): Promise<MakeScansResult> {
   const started = performance.now();
   const dataset = resolve(options.dataset);
@@ -184,35 +208,41 @@ export async function makeScans(options: MakeScansOptions): Promise<MakeScansRes
       log(`${tag} ${file || `line ${n + 1}`}: not a PDF, skipped`);
       continue;
     }
-    const jpgName = `${basename(file, extname(file))}.jpg`;
+    const stem = basename(file, extname(file));
     const t = performance.now();
     try {
       const pdf = await openPdf(new Uint8Array(await readFile(join(dataset, file))));
-      let png: Buffer;
-      let sourcePages: number;
+      const scans: Awaited<ReturnType<typeof scanPage>>[] = [];
       try {
-        sourcePages = pdf.numPages;
-        png = await pdf.renderPage(1, dpi);
+        for (let n = 1; n <= pdf.numPages; n++) {
+          // Page 1 keeps the file name as its key, so its scan is the same whatever the page count.
+          const key = n === 1 ? file : `${file}#${n}`;
+          scans.push(await scanPage(await pdf.renderPage(n, dpi), { dpi, seed, key }));
+        }
       } finally {
         await pdf.close();
       }
-      const scan = await scanPage(png, { dpi, seed, key: file });
-      await writeFile(join(out, jpgName), scan.jpeg);
+      const first = scans[0];
+      if (!first) throw new Error('the PDF has no pages');
+      // Every page is scanned, so the whole invoice's truth (totals often on the last page)
+      // is on the scan: one page as a JPEG, several as the image-only PDF a scanner writes.
+      const outName = scans.length === 1 ? `${stem}.jpg` : `${stem}.pdf`;
+      await writeFile(join(out, outName), scans.length === 1 ? first.jpeg : await imagePdf(scans, dpi));
       outLines.push(
         JSON.stringify({
           ...entry,
-          file_name: jpgName,
+          file_name: outName,
           kind: 'scan',
-          pages: 1,
-          // Truth fields come from the whole invoice; with sourcePages > 1 some (often the
-          // totals) are printed on pages this scan does not show.
-          scan: { source: file, sourcePages, dpi, seed, ...scan.params },
+          pages: scans.length,
+          scan: { source: file, sourcePages: scans.length, dpi, seed, ...first.params },
+          ...(scans.length > 1 ? { scanPages: scans.map((s) => s.params) } : {}),
         }),
       );
-      result.written.push(jpgName);
+      result.written.push(outName);
       log(
-        `${tag} ${jpgName}: ${scan.width}x${scan.height}, ${scan.params.angle}°, ` +
-          `${Math.round(scan.jpeg.length / 1024)} KiB, ${((performance.now() - t) / 1000).toFixed(2)} s`,
+        `${tag} ${outName}: ${scans.length} page${scans.length === 1 ? '' : 's'}, ${first.width}x${first.height}, ` +
+          `${scans.map((s) => `${s.params.angle}°`).join(' ')}, ` +
+          `${Math.round(scans.reduce((a, s) => a + s.jpeg.length, 0) / 1024)} KiB, ${((performance.now() - t) / 1000).toFixed(2)} s`,
       );
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
@@ -247,17 +277,18 @@ Made from the repository root with
 
     npx tsx bench/einvoice-scans.ts --dataset ${shown(dataset)} --out ${shown(out)} --dpi ${dpi} --seed ${seed}
 
-For each PDF line of \`${basename(dataset)}/metadata.jsonl\`, the FIRST page only was rendered at ${dpi} dpi by
+For each PDF line of \`${basename(dataset)}/metadata.jsonl\`, every page was rendered at ${dpi} dpi by
 \`pipeline/adapters/pdf.ts\`, then with sharp: rotated by ±0.5..3° on white, blurred (sigma 0.6 at
 200 dpi), its range squeezed to ink 12..40 / paper 232..248, a few soft dark specks added, grey noise
 (sigma 3..6) added, and saved as 8-bit greyscale JPEG (quality ${JPEG_QUALITY}) with its dpi in the JFIF
-header. All choices come from a PRNG seeded by the seed and the file name, so rerunning the command
-gives identical bytes.
+header. A one-page invoice is that JPEG; a longer one is an image-only PDF of its page JPEGs at their
+physical size, as a document scanner writes it. All choices come from a PRNG seeded by the seed, the
+file name and the page number, so rerunning the command gives identical bytes.
 
-\`metadata.jsonl\` repeats the source lines with \`file_name\` the JPEG, \`kind: "scan"\`, \`pages: 1\`,
-and \`scan\`: source file, its page count, and the parameters drawn (angle in degrees, clockwise).
-The truth fields describe the whole invoice: where \`scan.sourcePages\` > 1, some of them
-(often the totals) are on pages that were not scanned.
+\`metadata.jsonl\` repeats the source lines with \`file_name\` the scan, \`kind: "scan"\`, \`pages\`,
+and \`scan\`: source file, its page count, and the parameters drawn for page 1 (angle in degrees,
+clockwise); \`scanPages\` lists every page's parameters for a multi-page scan. Every page is scanned,
+so the truth fields (the whole invoice's) are all on the scan.
 
 ${r.written.length} scans${r.skipped.length ? `, ${r.skipped.length} non-PDF lines skipped` : ''}${
     r.failed.length ? `; failed: ${r.failed.map((f) => f.file).join(', ')}` : ''

@@ -111,3 +111,47 @@ describe.skipIf(!present)(`einvoice-scans (needs ${join(EINVOICE_DIR, PDF)})`, (
     expect(other.jpeg.equals(a)).toBe(false);
   });
 });
+
+const TWO_PAGES = 'XML-Rechnung_FX_EN16931_Einfach.pdf';
+
+describe.skipIf(!existsSync(join(EINVOICE_DIR, TWO_PAGES)))('einvoice-scans of a multi-page invoice', () => {
+  it('scans every page into an image-only PDF, so the totals on the last page are on the scan', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperline-einvoice-scans-'));
+    try {
+      const dataset = join(dir, 'einvoice');
+      await mkdir(dataset);
+      await copyFile(join(EINVOICE_DIR, TWO_PAGES), join(dataset, TWO_PAGES));
+      const line = {
+        file_name: TWO_PAGES,
+        docType: 'invoice',
+        fields: { total: '529.87' },
+        kind: 'digital',
+        pages: 2,
+      };
+      await writeFile(join(dataset, 'metadata.jsonl'), `${JSON.stringify(line)}\n`);
+      const made = await makeScans({ dataset, out: join(dir, 'a'), dpi: 100, seed: SEED, log: () => {} });
+      const name = TWO_PAGES;
+      expect(made.written).toEqual([name]);
+      const again = await makeScans({ dataset, out: join(dir, 'b'), dpi: 100, seed: SEED, log: () => {} });
+      expect(again.written).toEqual([name]);
+      const bytes = await readFile(join(dir, 'a', name));
+      expect((await readFile(join(dir, 'b', name))).equals(bytes)).toBe(true);
+
+      const pdf = await openPdf(new Uint8Array(bytes));
+      try {
+        expect(pdf.numPages).toBe(2);
+        // Image only: no text layer for the pipeline to take a shortcut through.
+        for (const n of [1, 2]) expect((await pdf.readTextLayer(n, 100)).lines).toEqual([]);
+      } finally {
+        await pdf.close();
+      }
+      const meta = JSON.parse((await readFile(join(dir, 'a', 'metadata.jsonl'), 'utf8')).trim());
+      expect(meta).toMatchObject({ file_name: name, kind: 'scan', pages: 2, scan: { sourcePages: 2 } });
+      expect(meta.scanPages).toHaveLength(2);
+      // Each page drew its own skew: the second page is not a copy of the first.
+      expect(meta.scanPages[0]).not.toEqual(meta.scanPages[1]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
