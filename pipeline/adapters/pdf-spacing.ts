@@ -8,8 +8,8 @@
  * Letter-spaced text (tracking) does the same to every glyph.
  *
  * The page's operator list still has every adjustment. What a glyph of a font is usually moved
- * by after it is its width correction, learnt from the page itself (the median over its
- * occurrences); a space is a gap that exceeds that by pdfjs's own bar, not the bare gap. Each
+ * by after it is its width correction, learnt from the page itself; a space is a gap that
+ * exceeds that by pdfjs's own bar, not the bare gap. Each
  * run pdfjs would have read differently yields a rewrite, applied to the text content's strings
  * before they become words. A PDF whose adjustments are kerning and word spaces (TeX, most
  * office suites) has a usual adjustment of zero after most glyphs and is read as before.
@@ -17,8 +17,20 @@
 
 /** pdfjs's bar for a space inside a run (SPACE_IN_FLOW_MIN_FACTOR / TRACKING_SPACE_FACTOR). */
 const SPACE_EM = 0.102;
-/** A glyph seen fewer times than this after-adjusted says nothing about its width correction. */
+/** A glyph seen fewer times than this says nothing about its width correction. */
 const MIN_OCCURRENCES = 3;
+/**
+ * Width corrections and kerning are a fraction of this; a word space, even a justified line's
+ * tight one, is more. A gap this wide is a space whatever the glyph, and is not learnt from: in
+ * a PDF that sets word spaces as TJ adjustments (TeX) a word-final letter would otherwise learn
+ * the space as its correction.
+ */
+const WORD_SPACE_EM = 0.2;
+/**
+ * Which of a glyph's gaps is its usual one. Above the median because a producer may correct a
+ * letter in some of its pairs only (FOP moves an 'r' before 'n' and 'i', not before 'l').
+ */
+const USUAL_QUANTILE = 0.75;
 
 /** A glyph of pdfjs's operator list, as much of it as is used here. */
 export interface RunGlyph {
@@ -41,28 +53,38 @@ export interface SpacingFix {
   to: string;
 }
 
-function median(values: number[]): number {
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-/** The run's glyphs and, after each, the gap in em its TJ adjustments put there (0 for none). */
-function glyphsAndGaps(run: GlyphRun): { chars: string[]; gaps: number[] } {
-  const chars: string[] = [];
-  const gaps: number[] = [];
-  for (const item of run) {
+interface ParsedRun {
+  font: string;
+  chars: string[];
+  /** After each glyph, the gap in em its TJ adjustments put there (0 for none). */
+  gaps: number[];
+  /** Whether that gap is known: the last glyph's is not, unless an adjustment follows it. */
+  known: boolean[];
+}
+
+function parseRun({ font, glyphs }: FontRun): ParsedRun {
+  const run: ParsedRun = { font, chars: [], gaps: [], known: [] };
+  for (const item of glyphs) {
     if (item === null) continue;
+    const last = run.gaps.length - 1;
     if (typeof item === 'number') {
-      if (gaps.length > 0) gaps[gaps.length - 1] = (gaps[gaps.length - 1] as number) - item / 1000;
+      if (last >= 0) {
+        run.gaps[last] = (run.gaps[last] as number) - item / 1000;
+        run.known[last] = true;
+      }
       continue;
     }
-    chars.push(item.isSpace ? ' ' : item.unicode);
-    gaps.push(0);
+    if (last >= 0) run.known[last] = true;
+    run.chars.push(item.isSpace ? ' ' : item.unicode);
+    run.gaps.push(0);
+    run.known.push(false);
   }
-  return { chars, gaps };
+  return run;
 }
 
 /** The run's text with a space after glyph i wherever `isSpace(i)`. */
@@ -76,31 +98,33 @@ function withSpaces(chars: string[], isSpace: (i: number) => boolean): string {
   return out.normalize('NFKC');
 }
 
+const glyphKey = (font: string, c: string) => `${font}\u0000${c}`;
+
 /** Every distinct rewrite a page's runs call for. */
 export function spacingFixes(runs: FontRun[]): SpacingFix[] {
-  const parsed = runs.map((r) => ({ font: r.font, ...glyphsAndGaps(r.glyphs) }));
+  const parsed = runs.map(parseRun);
   const seen = new Map<string, number[]>();
-  for (const { font, chars, gaps } of parsed) {
+  for (const { font, chars, gaps, known } of parsed) {
     chars.forEach((c, i) => {
-      if (c === ' ') return;
-      const key = `${font}\u0000${c}`;
-      const list = seen.get(key) ?? [];
-      list.push(gaps[i] as number);
-      seen.set(key, list);
+      const gap = gaps[i] as number;
+      if (c === ' ' || !known[i] || gap >= WORD_SPACE_EM) return;
+      const key = glyphKey(font, c);
+      seen.set(key, [...(seen.get(key) ?? []), gap]);
     });
   }
   const usual = new Map<string, number>();
-  for (const [key, list] of seen)
-    if (list.length >= MIN_OCCURRENCES) usual.set(key, Math.max(0, median(list)));
+  for (const [key, list] of seen) {
+    if (list.length >= MIN_OCCURRENCES) usual.set(key, Math.max(0, quantile(list, USUAL_QUANTILE)));
+  }
 
   const byFrom = new Map<string, string>();
   for (const { font, chars, gaps } of parsed) {
     if (chars.length < 2) continue;
     const from = withSpaces(chars, (i) => (gaps[i] as number) >= SPACE_EM).trim();
-    const to = withSpaces(
-      chars,
-      (i) => (gaps[i] as number) - (usual.get(`${font}\u0000${chars[i]}`) ?? 0) >= SPACE_EM,
-    ).trim();
+    const to = withSpaces(chars, (i) => {
+      const gap = gaps[i] as number;
+      return gap >= WORD_SPACE_EM || gap - (usual.get(glyphKey(font, chars[i] as string)) ?? 0) >= SPACE_EM;
+    }).trim();
     if (from !== to && from) byFrom.set(from, to);
   }
   // Longest first, so a run that contains a shorter one is rewritten whole.
