@@ -53,12 +53,11 @@ export const invoiceExtractor: Extractor = {
     const party = vendorParty(view);
     put(fields, 'vendorName', party.name);
     put(fields, 'vendorAddress', party.address);
-    const number =
-      byLabel(view, INVOICE_LABELS.number, idParser(), {
-        exclude: INVOICE_LABELS.numberExclude,
-      })[0] ??
-      numberOnTitleRow(doc) ??
-      undefined;
+    const labelledNumber = byLabel(view, INVOICE_LABELS.number, idParser(), {
+      exclude: INVOICE_LABELS.numberExclude,
+    })[0];
+    const titleNumber = numberOnTitleRow(doc);
+    const number = labelledNumber ? disputed(labelledNumber, titleNumber) : (titleNumber ?? undefined);
     put(fields, 'invoiceNumber', number);
     // "Rechnung Nr. 471102 vom 05.03.2018", "Facture n° 12 du 03/04/2024", "Invoice 42 dated ...":
     // a date printed after the number on the title row is the invoice's, behind only a date
@@ -100,6 +99,18 @@ export const invoiceExtractor: Extractor = {
     return fields;
   },
 };
+
+/**
+ * A page that prints two different numbers for the invoice ("Rechnung Nr. E2018092011804" in the
+ * title, "Belegnummer 2018092011804" below) leaves the choice to a person: the labelled one is
+ * kept, in doubt.
+ */
+function disputed(chosen: Candidate<string>, other: Candidate<string> | null): Candidate<string> {
+  if (!other || compact(other.value) === compact(chosen.value)) return chosen;
+  return { ...chosen, certainty: chosen.certainty * 0.5, flags: [...chosen.flags, 'competing-value'] };
+}
+
+const compact = (s: string) => s.replace(/[\s\-/.]/g, '').toUpperCase();
 
 function dateAfterNumber(doc: DocContext, number: Candidate<string> | undefined): Candidate<string> | null {
   if (!number?.hit || number.method !== 'same-line') return null;

@@ -77,6 +77,7 @@ const CONTRADICTING = new Set([
 /** Flags that say the value was mended or guessed at. */
 const DOUBTING = new Set([
   'ocr-repaired',
+  'competing-value',
   'no-decimals',
   'decimal-point-restored',
   'ambiguous-date-order',

@@ -124,6 +124,20 @@ describe('invoice labels in six languages', () => {
       expect(isLabelOrHeading(t)).toBe(false);
   });
 
+  it('holds the number in doubt when the title row prints a different one', () => {
+    const rows = (title: string) => ['Muster GmbH', title, 'Belegnummer: 2018092011804', 'Total 100,00 EUR'];
+    const agreeing = invoiceExtractor.extract(
+      readFromText(rows('Handelsrechnung (380) Nr. 2018092011804 vom 20.09.2018')),
+    );
+    const disputed = invoiceExtractor.extract(
+      readFromText(rows('Handelsrechnung (380) Nr. E2018092011804 vom 20.09.2018')),
+    );
+    expect(agreeing.invoiceNumber?.value).toBe('2018092011804');
+    expect(disputed.invoiceNumber?.flags).toContain('competing-value');
+    expect(agreeing.invoiceNumber?.flags ?? []).not.toContain('competing-value');
+    expect(disputed.invoiceNumber?.confidence).toBeLessThan(agreeing.invoiceNumber?.confidence ?? 0);
+  });
+
   it('reads the number a compound title row prints without a number label', () => {
     const read = readFromText([
       'Muster GmbH',
