@@ -194,7 +194,9 @@ async function moveBeside(dir: string, name: string, verdict: FileVerdict): Prom
       continue;
     }
     try {
-      await result.writeFile(`${JSON.stringify({ file: target, sourceFile: name, ...verdict.result }, null, 2)}\n`);
+      await result.writeFile(
+        `${JSON.stringify({ file: target, sourceFile: name, ...verdict.result }, null, 2)}\n`,
+      );
     } finally {
       await result.close();
     }
