@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { ingestFile } from './ingest.ts';
 import type { Logger } from './log.ts';
 import type { Service } from './service.ts';
-import { submitFiles } from './uploads.ts';
+import { REFUSING_CODES, submitFiles } from './uploads.ts';
 import { createWatcher, type FileVerdict, type WatchedFile } from './watch.ts';
 
 export interface InboxOptions {
@@ -56,11 +56,9 @@ async function submitWatched(
   // Read from the folder with its link rule; the bytes are then judged as an upload's are.
   const ingested = await ingestFile(file.path, svc.config.limits, { within: file.within });
   if (!ingested.ok) {
-    return {
-      folder: 'failed',
-      outcome: 'failed',
-      result: { outcome: 'failed', failure: ingested.failure, at },
-    };
+    // Over the size limit is found before reading: refused, as submitFiles refuses the others.
+    const outcome = REFUSING_CODES.has(ingested.failure.code) ? 'refused' : 'failed';
+    return { folder: 'failed', outcome, result: { outcome, failure: ingested.failure, at } };
   }
   const bytes = Buffer.from(
     ingested.file.bytes.buffer,
