@@ -1,6 +1,8 @@
-import { realpath } from 'node:fs/promises';
+import { readdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ingestFile } from './ingest.ts';
 import type { Logger } from './log.ts';
+import { getDocument } from './repository.ts';
 import type { Service } from './service.ts';
 import { REFUSING_CODES, submitFiles } from './uploads.ts';
 import { createWatcher, type FileVerdict, type WatchedFile } from './watch.ts';
@@ -13,9 +15,9 @@ export interface InboxOptions {
 
 /**
  * The service's watched folder (PAPERLINE_INBOX_DIR): each file is submitted as a one-file
- * upload would be, by the same submitFiles, and moved to done/ once stored and queued. Its
- * outcome is decided later by the workers, so the result records what a clerk needs to follow
- * it: the document id (GET /v1/documents/<id>) and its status when taken in.
+ * upload would be, by the same submitFiles, and moved to done/ once stored and queued, with the
+ * document id (GET /v1/documents/<id>). The workers decide it later; the result file is then
+ * brought up to date with that first decision, so a clerk reading done/ sees what became of it.
  */
 export async function startInbox(
   svc: Pick<Service, 'config' | 'db' | 'store' | 'queues'>,
@@ -24,12 +26,46 @@ export async function startInbox(
   const dir = await realpath(opts.dir).catch(() => {
     throw new Error(`PAPERLINE_INBOX_DIR: ${opts.dir} is not a folder`);
   });
+  // Result files still waiting for their document's decision, found again after a restart.
+  const pending = new Map<string, string>();
+  for (const name of await readdir(join(dir, 'done')).catch(() => [] as string[])) {
+    if (!name.endsWith('.result.json')) continue;
+    const r = await readResult(join(dir, 'done', name));
+    if (r?.status === 'processing' && typeof r.documentId === 'string') {
+      pending.set(join(dir, 'done', name), r.documentId);
+    }
+  }
   const watcher = createWatcher({
     dir,
     settleMs: opts.settleMs,
     handle: (file) => submitWatched(svc, file),
+    afterScan: async () => {
+      for (const [path, id] of pending) {
+        const doc = await getDocument(svc.db, id);
+        if (!doc || doc.status === 'processing') continue;
+        const r = await readResult(path);
+        if (r) {
+          const decided = {
+            ...r,
+            status: doc.status,
+            docType: doc.docType,
+            department: doc.department,
+            ...(doc.status === 'review' ? { reasons: doc.reasons } : {}),
+            ...(doc.failure ? { failure: doc.failure } : {}),
+            decidedAt: doc.updatedAt,
+          };
+          // Replaced whole, never half-written: a clerk may be reading it.
+          await writeFile(`${path}.tmp`, `${JSON.stringify(decided, null, 2)}\n`);
+          await rename(`${path}.tmp`, path);
+        }
+        pending.delete(path);
+      }
+    },
     onHandled: (h) => {
-      const r = h.verdict.result as { documentId?: string; failure?: { code: string } };
+      const r = h.verdict.result as { documentId?: string; status?: string; failure?: { code: string } };
+      if (h.verdict.folder === 'done' && r.status === 'processing' && r.documentId) {
+        pending.set(join(dir, `${h.movedTo}.result.json`), r.documentId);
+      }
       opts.log.info(
         {
           file: h.name,
@@ -94,4 +130,12 @@ async function submitWatched(
       document: `/v1/documents/${e.documentId}`,
     },
   };
+}
+
+async function readResult(path: string): Promise<Record<string, unknown> | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }

@@ -54,6 +54,8 @@ export interface WatchOptions {
   handle: (file: WatchedFile) => Promise<FileVerdict>;
   onHandled?: (h: HandledFile) => void;
   onError?: (name: string, err: unknown) => void;
+  /** Runs after every scan of run(), inside its loop, so stop() waits for it too. */
+  afterScan?: () => Promise<void>;
   /** Clock for the settle rule; tests pass their own. Default Date.now. */
   now?: () => number;
   /** Whether some process still has the file open for writing. Default: asks /proc (Linux). */
@@ -140,6 +142,7 @@ export function createWatcher(options: WatchOptions): Watcher {
     while (!stopping) {
       try {
         await scan();
+        await options.afterScan?.();
       } catch (e) {
         options.onError?.('', e);
       }

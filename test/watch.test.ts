@@ -334,10 +334,19 @@ describe('service inbox', () => {
     await writeFile(join(inbox, 'empty.pdf'), '');
     const resultPath = join(inbox, 'done', 'doc-001.pdf.result.json');
     await waitFor('the inbox to take the file in', async () => existsSync(resultPath), 60_000, 200);
-    const result = await readJson<{ outcome: string; documentId: string; batchId: string; document: string }>(
-      resultPath,
-    );
-    expect(result).toMatchObject({ outcome: 'submitted', documentId: documentId(sha256(bytes)) });
+    const result = await readJson<{
+      outcome: string;
+      documentId: string;
+      batchId: string;
+      document: string;
+      status: string;
+    }>(resultPath);
+    expect(result).toMatchObject({
+      outcome: 'submitted',
+      documentId: documentId(sha256(bytes)),
+    });
+    // Taken in before it is decided; a quick worker may have decided it by this first look.
+    expect(['processing', 'posted']).toContain(result.status);
     expect(result.batchId).toMatch(/^bat_/);
     expect(await readFile(join(inbox, 'done', 'doc-001.pdf'))).toEqual(bytes);
 
@@ -354,6 +363,24 @@ describe('service inbox', () => {
       500,
     );
     expect(doc).toMatchObject({ fileName: 'doc-001.pdf', status: 'posted' });
+    // The result in done/ catches up with the decision, so the clerk need not ask the API.
+    const decided = await waitFor(
+      'the result file to show the decision',
+      async () => {
+        const r = await readJson<{ status: string }>(resultPath);
+        return r.status === 'processing' ? null : r;
+      },
+      30_000,
+      200,
+    );
+    expect(decided).toMatchObject({
+      outcome: 'submitted',
+      documentId: result.documentId,
+      status: 'posted',
+      docType: 'invoice',
+      department: 'finance',
+    });
+    expect(decided).toHaveProperty('decidedAt');
 
     const failedPath = join(inbox, 'failed', 'empty.pdf.result.json');
     await waitFor('the empty file to fail', async () => existsSync(failedPath), 30_000, 200);
