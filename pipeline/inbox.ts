@@ -42,9 +42,10 @@ export async function startInbox(
     afterScan: async () => {
       for (const [path, id] of pending) {
         const doc = await getDocument(svc.db, id);
-        if (!doc || doc.status === 'processing') continue;
-        const r = await readResult(path);
-        if (r) {
+        if (doc?.status === 'processing') continue;
+        // A document gone from the database (or a result removed by hand) is no longer followed.
+        const r = doc ? await readResult(path) : null;
+        if (doc && r) {
           const decided = {
             ...r,
             status: doc.status,
