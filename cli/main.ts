@@ -10,6 +10,7 @@ import {
   serveCommand,
   workerCommand,
 } from './service.command.ts';
+import { watchCommand } from './watch.command.ts';
 
 const program = new Command()
   .name('paperline')
@@ -30,6 +31,21 @@ program
   .option('--memory <dir>', 'vendor memory folder: decide with it, record documents for `paperline learn`')
   .option('--page-images', 'also write every page image to <out>/pages/<id>/<n>.png (default: none)')
   .action(processCommand);
+
+program
+  .command('watch')
+  .description(
+    'Watch a folder: process each file dropped in once, then move it to done/ or failed/ beside its result',
+  )
+  .argument('<dir>', 'the folder to watch (done/ and failed/ are made inside it)')
+  .option('-o, --out <dir>', 'output folder, appended to as files arrive', 'out')
+  .option('--settle <ms>', 'how long a file must stay unchanged before it is read', '2000')
+  .option('--thresholds <file>', 'routing thresholds file (default: pipeline/thresholds.json)')
+  .option(
+    '--confidence-model <file>',
+    "confidence model (default: pipeline/confidence-model.json; 'none': the rules' own)",
+  )
+  .action(watchCommand);
 
 program
   .command('learn')

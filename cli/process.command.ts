@@ -33,13 +33,8 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
   }
   const memory: LocalMemory | null = opts.memory ? await openLocalMemory(opts.memory) : null;
   const { deps: local, close } = await createLocalDeps({
-    thresholdsPath: opts.thresholds,
-    ...confidenceModelOption(opts.confidenceModel),
+    ...localDepsOptions(opts),
     ...(memory ? { vendorMemory: memory.hook } : {}),
-    limits: DEFAULT_INGEST_LIMITS,
-    llm: llmConfigFromEnv(process.env),
-    lineReader: lineReaderFromEnv(process.env),
-    ocrLanguages: ocrLanguagesFromEnv(process.env),
     ...(opts.pageImages ? { renderTextLayerPages: true } : {}),
   });
   // With a memory, each document is recorded there with its pages, which its outcome event
@@ -97,6 +92,18 @@ export async function processCommand(inputs: string[], opts: ProcessOptions): Pr
     );
     process.exitCode = 1;
   }
+}
+
+/** The pipeline as `paperline process` and `paperline watch` run it: options and environment. */
+export function localDepsOptions(opts: Pick<ProcessOptions, 'thresholds' | 'confidenceModel'>) {
+  return {
+    thresholdsPath: opts.thresholds,
+    ...confidenceModelOption(opts.confidenceModel),
+    limits: DEFAULT_INGEST_LIMITS,
+    llm: llmConfigFromEnv(process.env),
+    lineReader: lineReaderFromEnv(process.env),
+    ocrLanguages: ocrLanguagesFromEnv(process.env),
+  };
 }
 
 /** `<out>/pages/<document id>/<page>.png`: the pictures the evidence boxes of its record are in. */

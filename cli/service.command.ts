@@ -1,5 +1,6 @@
 import { buildApp } from '../api/app.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../pipeline/api-keys.ts';
+import { startInbox } from '../pipeline/inbox.ts';
 import { createLogger, type Logger } from '../pipeline/log.ts';
 import { migrate } from '../pipeline/migrate.ts';
 import { openDatabase, openService, type Service } from '../pipeline/service.ts';
@@ -47,6 +48,7 @@ export async function serveCommand(opts: { port?: string; workers?: boolean }): 
   const runWorkers = opts.workers === false ? false : config.runWorkers;
   let workers: RunningWorkers | null = null;
   if (runWorkers) workers = await startWorkers(svc, workerOptions(config, log));
+  const inbox = config.inbox ? await startInbox(svc, { ...config.inbox, log }) : null;
   const app = await buildApp(svc, { logger: log });
   const port = opts.port === undefined ? config.port : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -56,13 +58,18 @@ export async function serveCommand(opts: { port?: string; workers?: boolean }): 
     {
       address,
       workers: runWorkers,
+      inbox: config.inbox?.dir ?? null,
       database: svc.db.kind,
       storage: svc.store.kind,
       redis: config.redisUrl.replace(/\/\/[^@]*@/, '//***@'),
     },
     'serving',
   );
-  onShutdown([() => app.close(), async () => workers?.close(), () => svc.close()], log);
+  // The inbox stops first, after the file in hand, while what it submits to is still open.
+  onShutdown(
+    [async () => inbox?.stop(), () => app.close(), async () => workers?.close(), () => svc.close()],
+    log,
+  );
 }
 
 export async function workerCommand(): Promise<void> {

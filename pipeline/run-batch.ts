@@ -100,32 +100,35 @@ export function reviewFileName(item: Pick<ReviewItem, 'id' | 'sourceFile'>): str
   return `${stem || 'document'}-${item.id}.json`;
 }
 
-/** Runs every file through the pipeline and writes the output folder described in the README. */
-export async function runBatch(
-  inputs: string[],
+/** What a run has counted so far; runBatch completes it into the summary.json it writes. */
+type Tally = Omit<RunSummary, 'files' | 'seconds' | 'pagesPerMinute' | 'finishedAt'>;
+
+export interface DocumentWriter {
+  /** Reads, decides and writes one file into the output folder; resolves once it is written. */
+  handle(file: CollectedFile): Promise<FileOutcome>;
+  readonly tally: Tally;
+}
+
+/**
+ * The per-file half of a batch: ingest, process, and append to `posted/`, `review/` and
+ * `failed.jsonl`. runBatch drives it over a list; `paperline watch` over files as they arrive,
+ * so both write the same output. Bytes already seen by this writer come back as duplicates.
+ */
+export function createDocumentWriter(
   deps: PipelineDeps,
-  options: BatchOptions,
-): Promise<RunSummary> {
-  const startedAt = new Date();
+  options: Pick<BatchOptions, 'out' | 'limits' | 'onEvent'>,
+): DocumentWriter {
   const out = resolve(options.out);
   const emit = options.onEvent ?? (() => {});
-  const files = await collectFiles(inputs);
-  emit({ type: 'discovered', files: files.length });
-
-  await prepareOutput(out);
-  const summary: RunSummary = {
-    documents: files.length,
+  const summary: Tally = {
+    documents: 0,
     pages: 0,
     pagesBySource: { 'text-layer': 0, ocr: 0 },
     posted: { finance: 0, hr: 0, claims: 0 },
     review: 0,
     failed: 0,
     duplicates: [],
-    files: [],
-    seconds: 0,
-    pagesPerMinute: 0,
-    startedAt: startedAt.toISOString(),
-    finishedAt: '',
+    startedAt: new Date().toISOString(),
     ...(deps.assistant
       ? {
           llm: {
@@ -153,38 +156,40 @@ export async function runBatch(
     return write(() => appendFile(join(out, 'failed.jsonl'), `${JSON.stringify(entry)}\n`));
   };
 
-  const entries = new Map<string, FileOutcome>();
-  const record = (path: string, entry: Omit<FileOutcome, 'sourceFile' | 'path'>) =>
-    entries.set(path, { sourceFile: basename(path), path, ...entry });
-
-  const handle = async ({ path, within, unlisted }: CollectedFile): Promise<void> => {
+  const handle = async ({ path, within, unlisted }: CollectedFile): Promise<FileOutcome> => {
     const fileName = basename(path);
+    summary.documents += 1;
+    const entry = (e: Omit<FileOutcome, 'sourceFile' | 'path'>): FileOutcome => ({
+      sourceFile: fileName,
+      path,
+      ...e,
+    });
     const t0 = performance.now();
     const seconds = () => (performance.now() - t0) / 1000;
     const ingested = unlisted
       ? { ok: false as const, failure: unlisted }
       : await ingestFile(path, options.limits, { within });
     if (!ingested.ok) {
-      const entry = { sourceFile: fileName, sha256: null, ...ingested.failure };
-      await fail(entry);
-      record(path, {
+      const failed = { sourceFile: fileName, sha256: null, ...ingested.failure };
+      await fail(failed);
+      const result = { kind: 'failed' as const, entry: failed };
+      emit({ type: 'document', file: fileName, outcome: 'failed', pages: 0, result, seconds: seconds() });
+      return entry({
         outcome: 'failed',
         id: null,
         docType: null,
         department: null,
         pages: 0,
         output: 'failed.jsonl',
-        failure: { code: entry.code, message: entry.message },
+        failure: { code: failed.code, message: failed.message },
       });
-      const result = { kind: 'failed' as const, entry };
-      emit({ type: 'document', file: fileName, outcome: 'failed', pages: 0, result, seconds: seconds() });
-      return;
     }
     const file = ingested.file;
     const first = seen.get(file.sha256);
     if (first !== undefined) {
       summary.duplicates.push({ sourceFile: fileName, sha256: file.sha256, duplicateOf: first });
-      record(path, {
+      emit({ type: 'document', file: fileName, outcome: 'duplicate', pages: 0, seconds: seconds() });
+      return entry({
         outcome: 'duplicate',
         id: file.sha256.slice(0, 16),
         docType: null,
@@ -193,8 +198,6 @@ export async function runBatch(
         output: null,
         duplicateOf: first,
       });
-      emit({ type: 'document', file: fileName, outcome: 'duplicate', pages: 0, seconds: seconds() });
-      return;
     }
     seen.set(file.sha256, fileName);
 
@@ -216,9 +219,10 @@ export async function runBatch(
       };
     }
     let pages = 0;
+    let result: FileOutcome;
     if (outcome.kind === 'failed') {
       await fail(outcome.entry);
-      record(path, {
+      result = entry({
         outcome: 'failed',
         id: file.sha256.slice(0, 16),
         docType: null,
@@ -246,7 +250,7 @@ export async function runBatch(
         summary.posted[posted.department] += 1;
         const output = `posted/${posted.department}.jsonl`;
         await write(() => appendFile(join(out, output), `${JSON.stringify(posted)}\n`));
-        record(path, {
+        result = entry({
           outcome: 'posted',
           id: posted.id,
           docType: posted.docType,
@@ -259,7 +263,7 @@ export async function runBatch(
         summary.review += 1;
         const output = `review/${reviewFileName(item)}`;
         await write(() => writeFile(join(out, output), `${JSON.stringify(item, null, 2)}\n`));
-        record(path, {
+        result = entry({
           outcome: 'review',
           id: item.id,
           docType: item.docType,
@@ -278,18 +282,43 @@ export async function runBatch(
       result: outcome,
       seconds: seconds(),
     });
+    return result;
   };
+  return { handle, tally: summary };
+}
 
+/** Runs every file through the pipeline and writes the output folder described in the README. */
+export async function runBatch(
+  inputs: string[],
+  deps: PipelineDeps,
+  options: BatchOptions,
+): Promise<RunSummary> {
+  const startedAt = new Date();
+  const out = resolve(options.out);
+  const files = await collectFiles(inputs);
+  options.onEvent?.({ type: 'discovered', files: files.length });
+
+  await prepareOutput(out, { replace: true });
+  const writer = createDocumentWriter(deps, options);
+  const entries = new Map<string, FileOutcome>();
   const queue = [...files];
   const workers = Array.from(
     { length: Math.max(1, Math.min(options.concurrency ?? 2, files.length)) },
     async () => {
-      for (let file = queue.shift(); file !== undefined; file = queue.shift()) await handle(file);
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+        entries.set(file.path, await writer.handle(file));
+      }
     },
   );
   await Promise.all(workers);
-  await writes;
-  summary.files = files.flatMap((f) => entries.get(f.path) ?? []);
+  const summary: RunSummary = {
+    ...writer.tally,
+    startedAt: startedAt.toISOString(),
+    files: files.flatMap((f) => entries.get(f.path) ?? []),
+    seconds: 0,
+    pagesPerMinute: 0,
+    finishedAt: '',
+  };
 
   const finishedAt = new Date();
   summary.finishedAt = finishedAt.toISOString();
@@ -305,16 +334,22 @@ export async function runBatch(
   return summary;
 }
 
-async function prepareOutput(out: string): Promise<void> {
+/**
+ * Makes the output folder's layout. `replace` drops a previous run's results (a batch is one
+ * run); without it they are kept and appended to, as a watcher restarting must.
+ */
+export async function prepareOutput(out: string, opts: { replace: boolean }): Promise<void> {
   await mkdir(out, { recursive: true });
-  await Promise.all(
-    ['posted', 'review', 'pages', 'failed.jsonl', 'summary.json'].map((p) =>
-      rm(join(out, p), { recursive: true, force: true }),
-    ),
-  );
-  await mkdir(join(out, 'posted'));
-  await mkdir(join(out, 'review'));
+  if (opts.replace) {
+    await Promise.all(
+      ['posted', 'review', 'pages', 'failed.jsonl', 'summary.json'].map((p) =>
+        rm(join(out, p), { recursive: true, force: true }),
+      ),
+    );
+  }
+  await mkdir(join(out, 'posted'), { recursive: true });
+  await mkdir(join(out, 'review'), { recursive: true });
   // Every department file exists even when empty, so an ERP import never trips on a missing file.
-  await Promise.all(DEPARTMENTS.map((d) => writeFile(join(out, 'posted', `${d}.jsonl`), '')));
-  await writeFile(join(out, 'failed.jsonl'), '');
+  await Promise.all(DEPARTMENTS.map((d) => appendFile(join(out, 'posted', `${d}.jsonl`), '')));
+  await appendFile(join(out, 'failed.jsonl'), '');
 }

@@ -78,6 +78,12 @@ export const EnvSchema = z
     PAPERLINE_REVIEW_LEASE_MINUTES: int(1).describe(
       'how long a claimed review task stays with its reviewer before it returns to the queue; claiming again renews it. Default 15',
     ),
+    PAPERLINE_INBOX_DIR: text.describe(
+      'a watched folder `paperline serve` takes files in from, as uploads; they move to its done/ or failed/ with a result file. Unset: no inbox',
+    ),
+    PAPERLINE_INBOX_SETTLE_MS: int(0).describe(
+      'how long an inbox file must stay unchanged (size and modification time) before it is read; also the scan interval. Default 2000',
+    ),
     PAPERLINE_RUN_WORKERS: bool.describe('whether `paperline serve` also runs queue workers. Default true'),
     PAPERLINE_OCR_LINE_READER: bool.describe(
       'whether scans Tesseract is unsure of are also read by the line recogniser (PaddleOCR) and the two fused; `paperline process`, `eval` and `bench` read it too. Default true',
@@ -136,6 +142,8 @@ export interface ServiceConfig {
   jobAttempts: number;
   lockMs: number;
   runWorkers: boolean;
+  /** The watched folder `serve` submits files from (pipeline/inbox.ts); null without one. */
+  inbox: { dir: string; settleMs: number } | null;
   /** Read scans with the line recogniser too (pipeline/ocr-fusion.ts). */
   lineReader: boolean;
   /** Languages scans may be read in (createOcrPool's `languages`). */
@@ -259,6 +267,9 @@ export function loadServiceConfig(
     jobAttempts: e.PAPERLINE_JOB_ATTEMPTS ?? 3,
     lockMs: e.PAPERLINE_LOCK_MS ?? 60_000,
     runWorkers: yes(e.PAPERLINE_RUN_WORKERS, true),
+    inbox: e.PAPERLINE_INBOX_DIR
+      ? Object.freeze({ dir: resolve(e.PAPERLINE_INBOX_DIR), settleMs: e.PAPERLINE_INBOX_SETTLE_MS ?? 2000 })
+      : null,
     lineReader: yes(e.PAPERLINE_OCR_LINE_READER, true),
     ocrLanguages: Object.freeze([...(e.PAPERLINE_OCR_LANGUAGES ?? OCR_LANGUAGE_CODES)]),
     logLevel: e.LOG_LEVEL ?? 'info',

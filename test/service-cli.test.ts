@@ -101,4 +101,5 @@ it('serves with the defaults: keys, upload, records exactly once, graceful stop'
   expect(code).toBe(0);
   expect(serve.output()).toContain('"msg":"stopped"');
   serve = null;
-});
+  // The whole sample batch, OCR included: as long as its own wait for the batch, as in service.test.ts.
+}, 900_000);

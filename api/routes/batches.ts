@@ -1,27 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { storageKeys } from '../../pipeline/adapters/storage.ts';
-import { isPipelineError } from '../../pipeline/errors.ts';
-import { ingestBytes } from '../../pipeline/ingest.ts';
-import { countPages } from '../../pipeline/read.ts';
-import { batchStatus, createBatch, type NewUpload } from '../../pipeline/repository.ts';
+import { batchStatus } from '../../pipeline/repository.ts';
 import type { Service } from '../../pipeline/service.ts';
+import { type ReceivedFile, submitFiles } from '../../pipeline/uploads.ts';
 import { plural } from '../../pipeline/wording.ts';
 import { BatchStatusSchema, ErrorSchema, IdParamsSchema, UploadResponseSchema } from '../../schemas/api.ts';
 import { HttpError } from '../http-error.ts';
 
-/** Limits a whole upload is refused for; any other problem with a file only fails that document. */
-const LIMIT_CODES = new Map([
+/** The HTTP status of each limit a whole upload is refused for (pipeline/uploads.ts REFUSING_CODES). */
+const LIMIT_STATUS = new Map([
   ['too-large', 413],
   ['too-many-pages', 422],
   ['too-many-pixels', 422],
 ]);
-
-interface Received {
-  fileName: string;
-  bytes: Buffer;
-}
 
 export function batchRoutes(svc: Service) {
   const limits = svc.config.limits;
@@ -54,7 +45,7 @@ export function batchRoutes(svc: Service) {
         if (!req.isMultipart()) {
           throw new HttpError(422, 'not-multipart', 'Send the files as multipart/form-data, field "files".');
         }
-        const received: Received[] = [];
+        const received: ReceivedFile[] = [];
         try {
           for await (const part of req.files()) {
             if (part.fieldname !== 'files') {
@@ -85,41 +76,10 @@ export function batchRoutes(svc: Service) {
         if (!received.length)
           throw new HttpError(422, 'no-files', 'The upload holds no files (field "files").');
 
-        const uploads: NewUpload[] = [];
-        const refused: { fileName: string; code: string; message: string }[] = [];
-        for (const r of received) {
-          const ingested = ingestBytes(r.fileName, r.bytes, limits);
-          // A refused file is kept too, so it needs its hash; an accepted one already has it.
-          const sha256 = ingested.ok
-            ? ingested.file.sha256
-            : createHash('sha256').update(r.bytes).digest('hex');
-          const upload: NewUpload = {
-            fileName: r.fileName,
-            sha256,
-            format: 'unknown',
-            sizeBytes: r.bytes.length,
-            storageKey: storageKeys.original(sha256),
-            pageCount: null,
-            failure: null,
-          };
-          if (!ingested.ok) {
-            upload.failure = ingested.failure;
-          } else {
-            upload.format = ingested.file.format;
-            try {
-              upload.pageCount = await countPages(ingested.file, limits);
-            } catch (e) {
-              if (!isPipelineError(e)) throw e;
-              upload.failure = { code: e.code, message: e.message };
-            }
-          }
-          if (upload.failure && LIMIT_CODES.has(upload.failure.code)) {
-            refused.push({ fileName: r.fileName, ...upload.failure });
-          }
-          uploads.push(upload);
-        }
-        if (refused.length) {
-          const status = Math.min(...refused.map((f) => LIMIT_CODES.get(f.code)!));
+        const submitted = await submitFiles(svc, received, req.apiKey!.name);
+        if (!submitted.ok) {
+          const { refused } = submitted;
+          const status = Math.min(...refused.map((f) => LIMIT_STATUS.get(f.code) ?? 422));
           throw new HttpError(
             status,
             status === 413 ? 'too-large' : 'over-limit',
@@ -127,21 +87,7 @@ export function batchRoutes(svc: Service) {
             refused,
           );
         }
-
-        // Stored before the rows that point at them, so a document never lacks its original.
-        for (const [i, u] of uploads.entries()) {
-          await svc.store.put(u.storageKey, received[i]!.bytes, 'application/octet-stream');
-        }
-        const batchId = `bat_${randomBytes(8).toString('hex')}`;
-        const entries = await createBatch(svc.db, { batchId, actor: req.apiKey!.name, uploads });
-        for (const [i, e] of entries.entries()) {
-          if (e.created && e.status === 'processing') {
-            await svc.queues.enqueueDocument(
-              { documentId: e.documentId, revision: e.revision },
-              uploads[i]!.pageCount!,
-            );
-          }
-        }
+        const { batchId, entries } = submitted;
         return reply.code(202).send({
           batchId,
           documents: entries.map((e) => ({
