@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { DEPARTMENTS } from '../schemas/common.ts';
 import type { FailedEntry, FileOutcome, ReviewItem, RunSummary } from '../schemas/record.ts';
 import { type IngestFailure, type IngestLimits, ingestFile } from './ingest.ts';
-import { type DocumentOutcome, type PipelineDeps, processDocument } from './process-document.ts';
+import { type DocumentOutcome, type PipelineDeps, processDocuments } from './process-document.ts';
 
 export type BatchEvent =
   | { type: 'discovered'; files: number }
@@ -156,6 +156,8 @@ export async function runBatch(
   const entries = new Map<string, FileOutcome>();
   const record = (path: string, entry: Omit<FileOutcome, 'sourceFile' | 'path'>) =>
     entries.set(path, { sourceFile: basename(path), path, ...entry });
+  // Files that were processed: one entry per document they held.
+  const parts = new Map<string, FileOutcome[]>();
 
   const handle = async ({ path, within, unlisted }: CollectedFile): Promise<void> => {
     const fileName = basename(path);
@@ -198,86 +200,99 @@ export async function runBatch(
     }
     seen.set(file.sha256, fileName);
 
-    let outcome: DocumentOutcome;
+    let outcomes: DocumentOutcome[];
     try {
-      outcome = await processDocument(file, deps, {
+      outcomes = await processDocuments(file, deps, {
         onPage: (p) => emit({ type: 'page', file: fileName, page: p.number }),
       });
     } catch (e) {
       // A bug must not sink the batch: the file is kept where it was and the reason recorded.
-      outcome = {
-        kind: 'failed',
-        entry: {
-          sourceFile: fileName,
-          sha256: file.sha256,
-          code: 'internal-error',
-          message: `Processing stopped on an internal error: ${(e as Error).message}`,
+      outcomes = [
+        {
+          kind: 'failed',
+          entry: {
+            sourceFile: fileName,
+            sha256: file.sha256,
+            code: 'internal-error',
+            message: `Processing stopped on an internal error: ${(e as Error).message}`,
+          },
         },
-      };
+      ];
     }
-    let pages = 0;
-    if (outcome.kind === 'failed') {
-      await fail(outcome.entry);
-      record(path, {
-        outcome: 'failed',
-        id: file.sha256.slice(0, 16),
-        docType: null,
-        department: null,
-        pages: 0,
-        output: 'failed.jsonl',
-        failure: { code: outcome.entry.code, message: outcome.entry.message },
-      });
-    } else {
-      const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
-      pages = doc.pages.length;
-      if (summary.llm && doc.llm) {
-        const { model: _, classified: __, ...used } = doc.llm;
-        summary.llm.documents += 1;
-        summary.llm.requests += used.requests;
-        summary.llm.inputTokens += used.inputTokens;
-        summary.llm.outputTokens += used.outputTokens;
-        summary.llm.cost += used.cost;
-        summary.llm.perDocument.push({ sourceFile: fileName, ...used });
-      }
-      summary.pages += pages;
-      for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
-      if (outcome.kind === 'posted') {
-        const posted = outcome.record;
-        summary.posted[posted.department] += 1;
-        const output = `posted/${posted.department}.jsonl`;
-        await write(() => appendFile(join(out, output), `${JSON.stringify(posted)}\n`));
-        record(path, {
-          outcome: 'posted',
-          id: posted.id,
-          docType: posted.docType,
-          department: posted.department,
-          pages,
-          output,
-        });
+    // A file split into several documents counts each of them; the file itself was counted once.
+    summary.documents += outcomes.length - 1;
+    const fileEntries: FileOutcome[] = [];
+    for (const outcome of outcomes) {
+      let pages = 0;
+      let entry: Omit<FileOutcome, 'sourceFile' | 'path'>;
+      if (outcome.kind === 'failed') {
+        await fail(outcome.entry);
+        entry = {
+          outcome: 'failed',
+          id: file.sha256.slice(0, 16),
+          docType: null,
+          department: null,
+          pages: 0,
+          output: 'failed.jsonl',
+          failure: { code: outcome.entry.code, message: outcome.entry.message },
+        };
       } else {
-        const item = outcome.item;
-        summary.review += 1;
-        const output = `review/${reviewFileName(item)}`;
-        await write(() => writeFile(join(out, output), `${JSON.stringify(item, null, 2)}\n`));
-        record(path, {
-          outcome: 'review',
-          id: item.id,
-          docType: item.docType,
-          department: item.department,
-          pages,
-          output,
-          reasons: item.reasons,
-        });
+        const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
+        pages = doc.pages.length;
+        if (summary.llm && doc.llm) {
+          const { model: _, classified: __, ...used } = doc.llm;
+          summary.llm.documents += 1;
+          summary.llm.requests += used.requests;
+          summary.llm.inputTokens += used.inputTokens;
+          summary.llm.outputTokens += used.outputTokens;
+          summary.llm.cost += used.cost;
+          summary.llm.perDocument.push({ sourceFile: fileName, ...used });
+        }
+        summary.pages += pages;
+        for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
+        const split = doc.split ? { split: doc.split } : {};
+        if (outcome.kind === 'posted') {
+          const posted = outcome.record;
+          summary.posted[posted.department] += 1;
+          const output = `posted/${posted.department}.jsonl`;
+          await write(() => appendFile(join(out, output), `${JSON.stringify(posted)}\n`));
+          entry = {
+            outcome: 'posted',
+            id: posted.id,
+            docType: posted.docType,
+            department: posted.department,
+            pages,
+            output,
+            ...split,
+          };
+        } else {
+          const item = outcome.item;
+          summary.review += 1;
+          const output = `review/${reviewFileName(item)}`;
+          await write(() => writeFile(join(out, output), `${JSON.stringify(item, null, 2)}\n`));
+          entry = {
+            outcome: 'review',
+            id: item.id,
+            docType: item.docType,
+            department: item.department,
+            pages,
+            output,
+            reasons: item.reasons,
+            ...split,
+          };
+        }
       }
+      fileEntries.push({ sourceFile: fileName, path, ...entry });
+      emit({
+        type: 'document',
+        file: fileName,
+        outcome: outcome.kind,
+        pages,
+        result: outcome,
+        seconds: seconds(),
+      });
     }
-    emit({
-      type: 'document',
-      file: fileName,
-      outcome: outcome.kind,
-      pages,
-      result: outcome,
-      seconds: seconds(),
-    });
+    parts.set(path, fileEntries);
   };
 
   const queue = [...files];
@@ -289,7 +304,7 @@ export async function runBatch(
   );
   await Promise.all(workers);
   await writes;
-  summary.files = files.flatMap((f) => entries.get(f.path) ?? []);
+  summary.files = files.flatMap((f) => parts.get(f.path) ?? entries.get(f.path) ?? []);
 
   const finishedAt = new Date();
   summary.finishedAt = finishedAt.toISOString();
