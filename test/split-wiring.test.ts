@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDeps } from '../pipeline/deps.ts';
 import { DEFAULT_INGEST_LIMITS } from '../pipeline/ingest.ts';
 import { documentId } from '../pipeline/process-document.ts';
@@ -9,6 +9,7 @@ import { runBatch } from '../pipeline/run-batch.ts';
 import type { PostedRecord, ReviewItem, RunSummary } from '../schemas/record.ts';
 import { PostedRecordSchema, ReviewItemSchema } from '../schemas/record.ts';
 import { concatPdfs } from './helpers/multi-document.ts';
+import { type ReviewService, startReviewService } from './helpers/review-service.ts';
 
 const INBOX = join(import.meta.dirname, '..', 'samples', 'inbox');
 const PARTS = ['doc-001.pdf', 'doc-008.pdf', 'doc-002.pdf', 'doc-011.pdf'];
@@ -111,4 +112,90 @@ describe('paperline process on a multi-document scan', () => {
     expect(scan.flatMap((f) => f.reasons ?? []).filter((r) => r.code === 'split-uncertain')).toEqual([]);
     expect(scan.some((f) => f.outcome === 'posted')).toBe(true);
   });
+});
+
+describe('the service on a multi-document scan', () => {
+  let svc: ReviewService;
+  let bytes: Uint8Array;
+  let groups: number[][];
+
+  beforeAll(async () => {
+    svc = await startReviewService();
+    const scan = await concatPdfs(PARTS.map((f) => join(INBOX, f)));
+    bytes = scan.bytes;
+    groups = scan.groups.map((g) => g.map((i) => i + 1));
+  }, 120_000);
+  afterAll(() => svc?.close());
+
+  type View = {
+    documentId: string;
+    status: string;
+    reasons: { code: string }[];
+    pages: { number: number; imageUrl: string }[];
+    split?: { part: number; of: number; pages: number[]; by: string };
+    parts?: { documentId: string; status: string; pages: number[] }[];
+  };
+  const view = async (id: string) =>
+    (await svc.call(svc.keys.reviewer, 'GET', `/v1/documents/${id}`)).body as unknown as View;
+
+  it('stores each part as a document for review, and regroups them on a correction', async () => {
+    const [uploaded] = await svc.upload([{ name: 'scan.pdf', bytes }]);
+    const fileId = uploaded!.documentId;
+    const file = await view(fileId);
+    expect(file.status).toBe('split');
+    expect(file.parts?.map((p) => p.pages)).toEqual(groups);
+    expect(file.parts?.map((p) => p.documentId)).toEqual([1, 2, 3, 4].map((k) => `${fileId}-${k}`));
+
+    for (const [i, p] of (file.parts ?? []).entries()) {
+      const part = await view(p.documentId);
+      expect(part.status).toBe('review');
+      expect(part.reasons.map((r) => r.code)).toContain('split-uncertain');
+      expect(part.split).toMatchObject({ part: i + 1, of: 4, pages: groups[i], by: 'detector' });
+      expect(part.pages.map((pg) => pg.number)).toEqual(groups[i]);
+    }
+    const tasks = (await svc.call(svc.keys.reviewer, 'GET', '/v1/review/tasks')).body.tasks as {
+      documentId: string;
+      status: string;
+    }[];
+    expect(tasks.map((t) => t.documentId).sort()).toEqual([1, 2, 3, 4].map((k) => `${fileId}-${k}`));
+    // A part's page image is the file's page.
+    const last = await view(`${fileId}-4`);
+    const image = await fetch(`${svc.baseUrl}${last.pages[0]!.imageUrl}`, {
+      headers: { authorization: `Bearer ${svc.keys.reviewer}` },
+    });
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+
+    expect(
+      (await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}/split`, { groups: [[1, 2], [3]] }))
+        .status,
+    ).toBe(422);
+
+    // The reviewer merges the receipt into the first invoice: three documents, the third and fourth renumbered.
+    const merged = [[...groups[0]!, ...groups[1]!], groups[2]!, groups[3]!];
+    const res = await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}-2/split`, { groups: merged });
+    expect(res.status).toBe(200);
+    const after = res.body as unknown as View;
+    expect(after.parts?.map((p) => p.pages)).toEqual(merged);
+    const first = await view(`${fileId}-1`);
+    expect(first.pages.map((p) => p.number)).toEqual(merged[0]);
+    expect(first.split).toMatchObject({ part: 1, of: 3, by: 'reviewer' });
+    // A reviewer's grouping is not doubted again.
+    expect(first.reasons.map((r) => r.code)).not.toContain('split-uncertain');
+    expect((await view(`${fileId}-4`)).status).toBe('superseded');
+    const open = (await svc.call(svc.keys.reviewer, 'GET', '/v1/review/tasks')).body.tasks as {
+      documentId: string;
+    }[];
+    expect(open.map((t) => t.documentId)).not.toContain(`${fileId}-4`);
+
+    // One group: the file is one document again.
+    const all = groups.flat();
+    const whole = await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}/split`, { groups: [all] });
+    expect(whole.status).toBe(200);
+    const one = whole.body as unknown as View;
+    expect(one.status).toMatch(/^(review|posted)$/);
+    expect(one.pages.map((p) => p.number)).toEqual(all);
+    expect(one.parts).toBeUndefined();
+    for (const k of [1, 2, 3]) expect((await view(`${fileId}-${k}`)).status).toBe('superseded');
+  }, 180_000);
 });
