@@ -634,9 +634,9 @@ export async function recordParts(db: Database, opts: PartsOptions): Promise<boo
     // A worker's decision claims a file still processing at its revision; a reviewer's a file in review or split.
     const claimed = await tx.query<{ revision: number }>(
       opts.revision === null
-        ? `UPDATE documents SET status = $2, split = $3, revision = revision + $4, reasons = NULL, updated_at = now()
+        ? `UPDATE documents SET status = $2, split = $3, revision = revision + $4::int, reasons = NULL, updated_at = now()
             WHERE id = $1 AND status IN ('review', 'split') AND parent_id IS NULL RETURNING revision`
-        : `UPDATE documents SET status = $2, split = $3, updated_at = now()
+        : `UPDATE documents SET status = $2, split = $3, revision = revision + $4::int, updated_at = now()
             WHERE id = $1 AND revision = $5 AND status = 'processing' RETURNING revision`,
       [
         opts.documentId,

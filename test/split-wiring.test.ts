@@ -173,7 +173,10 @@ describe('the service on a multi-document scan', () => {
 
     // The reviewer merges the receipt into the first invoice: three documents, the third and fourth renumbered.
     const merged = [[...groups[0]!, ...groups[1]!], groups[2]!, groups[3]!];
-    const res = await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}-2/split`, { groups: merged });
+    const res = await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}-2/split`, {
+      groups: merged,
+    });
+    expect(res.body).toMatchObject({ status: 'split' });
     expect(res.status).toBe(200);
     const after = res.body as unknown as View;
     expect(after.parts?.map((p) => p.pages)).toEqual(merged);
@@ -188,14 +191,15 @@ describe('the service on a multi-document scan', () => {
     }[];
     expect(open.map((t) => t.documentId)).not.toContain(`${fileId}-4`);
 
-    // One group: the file is one document again.
+    // One group would make the file one document again, but a part the reviewer's grouping posted is final.
     const all = groups.flat();
-    const whole = await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}/split`, { groups: [all] });
-    expect(whole.status).toBe(200);
-    const one = whole.body as unknown as View;
-    expect(one.status).toMatch(/^(review|posted)$/);
-    expect(one.pages.map((p) => p.number)).toEqual(all);
-    expect(one.parts).toBeUndefined();
-    for (const k of [1, 2, 3]) expect((await view(`${fileId}-${k}`)).status).toBe('superseded');
+    const whole = await svc.call(svc.keys.reviewer, 'POST', `/v1/documents/${fileId}/split`, {
+      groups: [all],
+    });
+    const posted = after.parts?.some((p) => p.status === 'posted');
+    expect(posted).toBe(true);
+    expect(whole.status).toBe(409);
+    expect(whole.body.error).toBe('part-posted');
+    expect((await view(fileId)).parts?.map((p) => p.pages)).toEqual(merged);
   }, 180_000);
 });
