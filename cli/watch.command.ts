@@ -62,7 +62,22 @@ export async function watchCommand(dir: string, opts: WatchCommandOptions): Prom
   process.stdout.write('Stopped\n');
 }
 
-function verdictOf(o: FileOutcome, out: string): FileVerdict {
+/**
+ * One document's result; a file split into several documents gets `outcome: "split"` and one
+ * result per document, and goes to done/ unless every part failed.
+ */
+function verdictOf(outcomes: FileOutcome[], out: string): FileVerdict {
+  const [only] = outcomes;
+  if (only && outcomes.length === 1) return verdictOfOne(only, out);
+  const parts = outcomes.map((o) => verdictOfOne(o, out).result);
+  return {
+    folder: outcomes.every((o) => o.outcome === 'failed') ? 'failed' : 'done',
+    outcome: `split into ${outcomes.length}`,
+    result: { outcome: 'split', documents: parts, processedAt: new Date().toISOString() },
+  };
+}
+
+function verdictOfOne(o: FileOutcome, out: string): FileVerdict {
   return {
     folder: o.outcome === 'failed' ? 'failed' : 'done',
     outcome: o.outcome,
@@ -77,6 +92,7 @@ function verdictOf(o: FileOutcome, out: string): FileVerdict {
       ...(o.reasons ? { reasons: o.reasons } : {}),
       ...(o.failure ? { failure: o.failure } : {}),
       ...(o.duplicateOf ? { duplicateOf: o.duplicateOf } : {}),
+      ...(o.split ? { split: o.split } : {}),
       processedAt: new Date().toISOString(),
     },
   };

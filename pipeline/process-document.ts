@@ -3,13 +3,14 @@ import type { LlmAssistant } from '../extractors/llm/assist.ts';
 import { type ClassifiedType, DEPARTMENT_OF, type DocType, type ExtractedFields } from '../schemas/common.ts';
 import { SCHEMA_VERSION } from '../schemas/documents.ts';
 import type { PageRead, ReadResult } from '../schemas/read.ts';
-import type { FailedEntry, PostedRecord, ReviewItem, ReviewReason } from '../schemas/record.ts';
-import type { Thresholds } from '../schemas/thresholds.ts';
+import type { FailedEntry, PostedRecord, ReviewItem, ReviewReason, SplitInfo } from '../schemas/record.ts';
+import { SPLIT_DEFAULTS, type Thresholds } from '../schemas/thresholds.ts';
 import { applyConfidenceModel, type ConfidenceModel, type Signals, signalsOf } from './confidence.ts';
 import { isPipelineError } from './errors.ts';
 import type { IngestedFile } from './ingest.ts';
 import { FUSED_STEP } from './ocr-fusion.ts';
 import { route } from './route.ts';
+import { type SplitSignal, splitDocuments } from './split.ts';
 
 export interface Classification {
   docType: ClassifiedType;
@@ -77,19 +78,14 @@ export function documentId(sha256: string): string {
   return sha256.slice(0, 16);
 }
 
-/**
- * Reads, classifies, extracts, validates and routes one ingested file. Expected outcomes
- * (review, unreadable input) are returned; only a bug or a broken dependency throws, and the
- * caller records that as an internal error so the batch goes on.
- */
-export async function processDocument(
+/** The file's pages, or why it cannot be read (an expected outcome, not an exception). */
+async function readOrFail(
   file: IngestedFile,
   deps: PipelineDeps,
-  hooks: { onPage?: (page: PageRead) => void } = {},
-): Promise<DocumentOutcome> {
-  let read: ReadResult;
+  hooks: { onPage?: (page: PageRead) => void },
+): Promise<ReadResult | Extract<DocumentOutcome, { kind: 'failed' }>> {
   try {
-    read = await deps.read(file, hooks);
+    return await deps.read(file, hooks);
   } catch (e) {
     if (isPipelineError(e) && !e.retryable) {
       return {
@@ -99,11 +95,109 @@ export async function processDocument(
     }
     throw e;
   }
-  return decideDocument(file, read, deps);
+}
+
+/**
+ * Reads, classifies, extracts, validates and routes one ingested file as one document. Expected
+ * outcomes (review, unreadable input) are returned; only a bug or a broken dependency throws,
+ * and the caller records that as an internal error so the batch goes on.
+ */
+export async function processDocument(
+  file: IngestedFile,
+  deps: PipelineDeps,
+  hooks: { onPage?: (page: PageRead) => void } = {},
+): Promise<DocumentOutcome> {
+  const read = await readOrFail(file, deps, hooks);
+  return 'kind' in read ? read : decideDocument(file, read, deps);
+}
+
+/** processDocument for a file that may hold several documents: one outcome per document in it. */
+export async function processDocuments(
+  file: IngestedFile,
+  deps: PipelineDeps,
+  hooks: { onPage?: (page: PageRead) => void } = {},
+): Promise<DocumentOutcome[]> {
+  const read = await readOrFail(file, deps, hooks);
+  return 'kind' in read ? [read] : decideDocuments(file, read, deps);
 }
 
 /** What decideDocument needs of the file: its name and hash, not its bytes. */
 export type FileIdentity = Pick<IngestedFile, 'fileName' | 'sha256'>;
+
+export type DecidedOutcome = Exclude<DocumentOutcome, { kind: 'failed' }>;
+
+/** A part of a multi-document file: the file's id, '-', the 1-based part number. */
+export function partId(parentId: string, part: number): string {
+  return `${parentId}-${part}`;
+}
+
+/**
+ * Decides a read file as the documents it holds: the split detector's page groups (or, from a
+ * reviewer, `groups` of 1-based page numbers), each group decided on its own pages, which keep
+ * their numbers in the file so evidence boxes and page images still point at the right page.
+ * One group is the file as one document, decided exactly as decideDocument does, without `split`.
+ * A file with an embedded e-invoice is one invoice whatever its pages look like: the XML says so.
+ */
+export async function decideDocuments(
+  file: FileIdentity,
+  read: ReadResult,
+  deps: Omit<PipelineDeps, 'read'>,
+  groups?: number[][],
+): Promise<DecidedOutcome[]> {
+  const bar = deps.thresholds.split ?? SPLIT_DEFAULTS;
+  type Part = { pages: number[]; signals: SplitSignal[] };
+  let parts: Part[];
+  let confidence = 1;
+  let reasons: ReviewReason[] = [];
+  if (groups) {
+    parts = groups.map((pages) => ({ pages: [...pages].sort((a, b) => a - b), signals: [] }));
+  } else {
+    if (read.attachments?.length) return [await decideDocument(file, read, deps)];
+    const found = splitDocuments(read, { threshold: bar.boundaryScore });
+    const numberOf = (i: number) => read.pages[i]!.number;
+    parts = found.groups.map((g) => ({ pages: g.pages.map(numberOf), signals: g.signals }));
+    confidence = found.confidence;
+    const close = found.boundaries.filter((b) => b.confidence < bar.reviewBelow);
+    if (parts.length > 1 && close.length > 0) {
+      const said = close.map((b) => {
+        const page = numberOf(b.pageIndex);
+        return b.score >= bar.boundaryScore
+          ? `page ${page} starts a new document (score ${b.score}, bar ${bar.boundaryScore})`
+          : `page ${page} continues the one before (score ${b.score}, bar ${bar.boundaryScore})`;
+      });
+      reasons = [
+        {
+          code: 'split-uncertain',
+          fields: [],
+          message: `The file was split into ${parts.length} documents, but narrowly: ${said.join('; ')}. Confirm or correct where each document starts.`,
+        },
+      ];
+    }
+  }
+  if (parts.length <= 1) return [await decideDocument(file, read, deps)];
+  const parentId = documentId(file.sha256);
+  const outcomes: DecidedOutcome[] = [];
+  // One at a time: an LLM session and the OCR pool are already busy with other files.
+  for (const [i, p] of parts.entries()) {
+    const pages = new Set(p.pages);
+    const split: SplitInfo = {
+      parentId,
+      part: i + 1,
+      of: parts.length,
+      pages: p.pages,
+      confidence,
+      signals: p.signals,
+      by: groups ? 'reviewer' : 'detector',
+    };
+    outcomes.push(
+      await decideDocument(file, { pages: read.pages.filter((pg) => pages.has(pg.number)) }, deps, {
+        split,
+        reasons,
+      }),
+    );
+  }
+  return outcomes;
+}
 
 /**
  * Classifies, extracts, validates and routes a document whose pages are already read. The
@@ -113,19 +207,21 @@ export async function decideDocument(
   file: FileIdentity,
   read: ReadResult,
   deps: Omit<PipelineDeps, 'read'>,
-): Promise<Exclude<DocumentOutcome, { kind: 'failed' }>> {
+  part: { split: SplitInfo; reasons: ReviewReason[] } | null = null,
+): Promise<DecidedOutcome> {
   const base = {
-    id: documentId(file.sha256),
+    id: part ? partId(part.split.parentId, part.split.part) : documentId(file.sha256),
     sourceFile: file.fileName,
     sha256: file.sha256,
     pages: pageSummaries(read),
     schemaVersion: SCHEMA_VERSION,
     processedAt: deps.clock().toISOString(),
+    ...(part ? { split: part.split } : {}),
   };
 
   const llm = deps.assistant?.session();
   // Reasons raised besides validation (the LLM check, an unreadable e-invoice); route() passes them through.
-  const raised: ReviewReason[] = [];
+  const raised: ReviewReason[] = [...(part?.reasons ?? [])];
   const usage = () => {
     const u = llm?.usage();
     return u ? { llm: u } : {};

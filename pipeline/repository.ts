@@ -7,10 +7,10 @@ import {
   type ExtractedFields,
 } from '../schemas/common.ts';
 import type { PageRead } from '../schemas/read.ts';
-import type { PostedRecord, ReviewReason } from '../schemas/record.ts';
+import type { PostedRecord, ReviewReason, SplitInfo } from '../schemas/record.ts';
 import type { Database, Sql } from './adapters/db.ts';
 import type { SendWebhook } from './adapters/webhook.ts';
-import type { DocumentOutcome } from './process-document.ts';
+import type { DecidedOutcome } from './process-document.ts';
 
 /** All SQL over service state: batches, documents, pages, audit events, review tasks, outbox. */
 
@@ -30,12 +30,21 @@ export interface DocumentRow {
   fields: ExtractedFields;
   reasons: ReviewReason[];
   failure: { code: string; message: string } | null;
+  /** Set on a part of a multi-document file: the file's document. */
+  parentId: string | null;
+  /** A part's SplitInfo; on a split file, its page groups and who set them. */
+  split: SplitInfo | SplitGroups | null;
   createdAt: string;
   updatedAt: string;
 }
 
+export interface SplitGroups {
+  groups: number[][];
+  by: SplitInfo['by'];
+}
+
 const DOCUMENT_COLUMNS = `id, sha256, file_name, format, size_bytes, storage_key, status, revision, page_count,
-  doc_type, department, class_confidence, fields, reasons, failure, created_at, updated_at`;
+  doc_type, department, class_confidence, fields, reasons, failure, parent_id, split, created_at, updated_at`;
 
 function toDocument(r: Record<string, unknown>): DocumentRow {
   return {
@@ -54,6 +63,8 @@ function toDocument(r: Record<string, unknown>): DocumentRow {
     fields: (r.fields as ExtractedFields | null) ?? {},
     reasons: (r.reasons as ReviewReason[] | null) ?? [],
     failure: (r.failure as DocumentRow['failure']) ?? null,
+    parentId: (r.parent_id as string | null) ?? null,
+    split: (r.split as DocumentRow['split']) ?? null,
     createdAt: (r.created_at as Date).toISOString(),
     updatedAt: (r.updated_at as Date).toISOString(),
   };
@@ -116,7 +127,7 @@ export async function createBatch(
       const inserted = await tx.query(
         `INSERT INTO documents (id, sha256, file_name, format, size_bytes, storage_key, status, page_count, failure)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (sha256) DO NOTHING RETURNING id`,
+         ON CONFLICT (sha256) WHERE parent_id IS NULL DO NOTHING RETURNING id`,
         [
           id,
           u.sha256,
@@ -170,15 +181,17 @@ export async function batchStatus(db: Sql, batchId: string) {
   ]);
   if (!batch) return null;
   const rows = await db.query<{ status: DocumentStatus; n: number }>(
+    // A split file counts as the documents it holds.
     `SELECT d.status, count(*)::int AS n
        FROM (SELECT DISTINCT document_id FROM batch_documents WHERE batch_id = $1) b
-       JOIN documents d ON d.id = b.document_id
+       JOIN documents d ON d.id = b.document_id OR d.parent_id = b.document_id
+      WHERE d.status NOT IN ('split', 'superseded')
       GROUP BY d.status`,
     [batchId],
   );
   const counts = { total: 0, processing: 0, posted: 0, review: 0, failed: 0 };
   for (const r of rows) {
-    counts[r.status] += r.n;
+    counts[r.status as keyof typeof counts] += r.n;
     counts.total += r.n;
   }
   return {
@@ -261,7 +274,7 @@ function reviewPriority(reasons: ReviewReason[]): number {
 export interface OutcomeOptions {
   documentId: string;
   revision: number;
-  outcome: Exclude<DocumentOutcome, { kind: 'failed' }>;
+  outcome: DecidedOutcome;
   /** Hours a review task may wait, per department; `default` for unknown documents. */
   reviewSlaHours: (department: Department | null) => number;
 }
@@ -271,9 +284,13 @@ export interface OutcomeOptions {
  * as the status, so the record exists exactly when the document says posted. Returns false
  * when the document was already decided (a retried or duplicated job), changing nothing.
  */
-export async function recordOutcome(db: Database, opts: OutcomeOptions): Promise<boolean> {
+export function recordOutcome(db: Database, opts: OutcomeOptions): Promise<boolean> {
+  return db.transaction((tx) => recordOutcomeIn(tx, opts));
+}
+
+async function recordOutcomeIn(tx: Sql, opts: OutcomeOptions): Promise<boolean> {
   const { outcome, documentId, revision } = opts;
-  return db.transaction(async (tx) => {
+  {
     if (outcome.kind === 'posted') {
       const r = outcome.record;
       const ok = await claimDecision(
@@ -319,7 +336,7 @@ export async function recordOutcome(db: Database, opts: OutcomeOptions): Promise
     );
     await addEvent(tx, { documentId, actor: 'system', type: 'review', data: { reasons: item.reasons } });
     return true;
-  });
+  }
 }
 
 /** Every posting takes this lock so outbox sequence numbers commit in order (see postRecord). */
@@ -525,14 +542,22 @@ export async function startReprocess(
   documentId: string,
   actor: string,
 ): Promise<
-  { ok: true; revision: number } | { ok: false; reason: 'not-found' | 'posted' | 'processing' | 'unreadable' }
+  | { ok: true; revision: number }
+  | { ok: false; reason: 'not-found' | 'posted' | 'processing' | 'unreadable' | 'split' | 'part' }
 > {
   return db.transaction(async (tx) => {
-    const [doc] = await tx.query<{ status: DocumentStatus; revision: number; page_count: number | null }>(
-      'SELECT status, revision, page_count FROM documents WHERE id = $1 FOR UPDATE',
-      [documentId],
-    );
+    const [doc] = await tx.query<{
+      status: DocumentStatus;
+      revision: number;
+      page_count: number | null;
+      parent_id: string | null;
+    }>('SELECT status, revision, page_count, parent_id FROM documents WHERE id = $1 FOR UPDATE', [
+      documentId,
+    ]);
     if (!doc) return { ok: false, reason: 'not-found' };
+    // A part's pages are its file's: the file is regrouped (POST .../split), not a part re-read.
+    if (doc.parent_id !== null) return { ok: false, reason: 'part' };
+    if (doc.status === 'split' || doc.status === 'superseded') return { ok: false, reason: 'split' };
     if (doc.status === 'posted' || doc.status === 'processing') return { ok: false, reason: doc.status };
     // Refused at upload (empty, not a document): reading it again cannot give another answer.
     if (doc.page_count === null) return { ok: false, reason: 'unreadable' };
@@ -556,7 +581,8 @@ export async function documentsInProcessing(
   db: Sql,
 ): Promise<{ id: string; revision: number; pageCount: number }[]> {
   const rows = await db.query<{ id: string; revision: number; page_count: number }>(
-    `SELECT id, revision, page_count FROM documents WHERE status = 'processing' AND page_count IS NOT NULL`,
+    `SELECT id, revision, page_count FROM documents
+      WHERE status = 'processing' AND page_count IS NOT NULL AND parent_id IS NULL`,
   );
   return rows.map((r) => ({ id: r.id, revision: r.revision, pageCount: r.page_count }));
 }
@@ -565,7 +591,7 @@ export async function documentCounts(db: Sql): Promise<Record<DocumentStatus, nu
   const rows = await db.query<{ status: DocumentStatus; n: number }>(
     'SELECT status, count(*)::int AS n FROM documents GROUP BY status',
   );
-  const counts = { processing: 0, posted: 0, review: 0, failed: 0 };
+  const counts = { processing: 0, posted: 0, review: 0, failed: 0, split: 0, superseded: 0 };
   for (const r of rows) counts[r.status] = r.n;
   return counts;
 }
@@ -575,4 +601,139 @@ export async function openReviewCount(db: Sql): Promise<number> {
     `SELECT count(*)::int AS n FROM review_tasks WHERE status <> 'done'`,
   );
   return row?.n ?? 0;
+}
+
+export interface PartsOptions {
+  /** The file's document. */
+  documentId: string;
+  /** The file's revision whose pages were decided, or null for a reviewer's regrouping. */
+  revision: number | null;
+  /** decideDocuments' outcomes: several parts, each with `split`; or one, the file whole. */
+  outcomes: DecidedOutcome[];
+  reviewSlaHours: OutcomeOptions['reviewSlaHours'];
+  actor: string;
+}
+
+/**
+ * Stores what a multi-document file was decided as, in one transaction. Several parts: the file
+ * becomes 'split', each part is a document row of its own (id from the file's, so the same split
+ * finds the same rows), with the file's pages of its group copied so the review page, page
+ * images and approval work on it as on any document, and decided like one; parts no longer in
+ * the grouping are superseded and their tasks closed. One outcome without `split` (a reviewer
+ * merged every page): the file is decided whole again and every part superseded. Returns false
+ * when the file moved on (a retried job, a concurrent regrouping), changing nothing.
+ */
+export async function recordParts(db: Database, opts: PartsOptions): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const parts = opts.outcomes.map((o) => (o.kind === 'posted' ? o.record : o.item));
+    const whole = parts.length === 1 && !parts[0]?.split;
+    const groups: SplitGroups = {
+      groups: parts.map((p) => p.split?.pages ?? []),
+      by: parts[0]?.split?.by ?? 'reviewer',
+    };
+    // A worker's decision claims a file still processing at its revision; a reviewer's a file in review or split.
+    const claimed = await tx.query<{ revision: number }>(
+      opts.revision === null
+        ? `UPDATE documents SET status = $2, split = $3, revision = revision + $4::int, reasons = NULL, updated_at = now()
+            WHERE id = $1 AND status IN ('review', 'split') AND parent_id IS NULL RETURNING revision`
+        : `UPDATE documents SET status = $2, split = $3, revision = revision + $4::int, updated_at = now()
+            WHERE id = $1 AND revision = $5 AND status = 'processing' RETURNING revision`,
+      [
+        opts.documentId,
+        whole ? 'processing' : 'split',
+        whole ? null : json(groups),
+        whole ? 1 : 0,
+        ...(opts.revision === null ? [] : [opts.revision]),
+      ],
+    );
+    const revision = claimed[0]?.revision;
+    if (revision === undefined) return false;
+    if (opts.revision === null) {
+      // Records are final: a posted part has gone to the ERP and cannot be regrouped away.
+      const posted = await tx.query('SELECT 1 FROM documents WHERE parent_id = $1 AND status = $2', [
+        opts.documentId,
+        'posted',
+      ]);
+      if (posted.length) throw new PostedPartError();
+      await tx.query(
+        `UPDATE review_tasks SET status = 'done', updated_at = now() WHERE document_id = $1 AND status <> 'done'`,
+        [opts.documentId],
+      );
+    }
+    const ids = whole ? [] : parts.map((p) => p.id);
+    const gone = await tx.query<{ id: string }>(
+      `UPDATE documents SET status = 'superseded', updated_at = now()
+        WHERE parent_id = $1 AND NOT (id = ANY($2::text[])) AND status <> 'superseded' RETURNING id`,
+      [opts.documentId, ids],
+    );
+    for (const g of gone) {
+      await tx.query(
+        `UPDATE review_tasks SET status = 'done', updated_at = now() WHERE document_id = $1 AND status <> 'done'`,
+        [g.id],
+      );
+      await addEvent(tx, { documentId: g.id, actor: opts.actor, type: 'superseded', data: groups });
+    }
+    await addEvent(tx, {
+      documentId: opts.documentId,
+      actor: opts.actor,
+      type: whole ? 'merged' : 'split',
+      data: groups,
+    });
+    if (whole) {
+      await tx.query('UPDATE pages SET revision = $2 WHERE document_id = $1', [opts.documentId, revision]);
+      return recordOutcomeIn(tx, {
+        documentId: opts.documentId,
+        revision,
+        outcome: opts.outcomes[0]!,
+        reviewSlaHours: opts.reviewSlaHours,
+      });
+    }
+    for (const [i, part] of parts.entries()) {
+      const split = part.split!;
+      const [row] = await tx.query<{ revision: number }>(
+        `INSERT INTO documents (id, sha256, file_name, format, size_bytes, storage_key, status, page_count, parent_id, split)
+         SELECT $2, sha256, file_name, format, size_bytes, storage_key, 'processing', $3, id, $4 FROM documents WHERE id = $1
+         ON CONFLICT (id) DO UPDATE SET status = 'processing', revision = documents.revision + 1,
+           page_count = excluded.page_count, split = excluded.split, reasons = NULL, failure = NULL, updated_at = now()
+         RETURNING revision`,
+        [opts.documentId, part.id, split.pages.length, json(split)],
+      );
+      const partRevision = row!.revision;
+      await tx.query(
+        `UPDATE review_tasks SET status = 'done', updated_at = now() WHERE document_id = $1 AND status <> 'done'`,
+        [part.id],
+      );
+      await tx.query('DELETE FROM pages WHERE document_id = $1', [part.id]);
+      await tx.query(
+        `INSERT INTO pages (document_id, number, revision, read, image_key)
+         SELECT $2, number, $3, read, image_key FROM pages
+          WHERE document_id = $1 AND revision = $4 AND number = ANY($5::int[])`,
+        [opts.documentId, part.id, partRevision, revision, split.pages],
+      );
+      await addEvent(tx, { documentId: part.id, actor: opts.actor, type: 'split-part', data: split });
+      const ok = await recordOutcomeIn(tx, {
+        documentId: part.id,
+        revision: partRevision,
+        outcome: opts.outcomes[i]!,
+        reviewSlaHours: opts.reviewSlaHours,
+      });
+      if (!ok) throw new Error(`part ${part.id} could not be decided`);
+    }
+    return true;
+  });
+}
+
+export class PostedPartError extends Error {
+  override name = 'PostedPartError';
+}
+
+/** A split file's documents, in page order, superseded ones left out. */
+export async function partsOf(db: Sql, documentId: string): Promise<DocumentRow[]> {
+  const rows = await db.query(
+    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE parent_id = $1 AND status <> 'superseded'`,
+    [documentId],
+  );
+  return rows
+    .map(toDocument)
+    .sort((a, b) => ((a.split as SplitInfo).pages[0] ?? 0) - ((b.split as SplitInfo).pages[0] ?? 0));
 }

@@ -5,16 +5,21 @@ import type { PostedRecord, ReviewReason } from '../schemas/record.ts';
 import type { Thresholds } from '../schemas/thresholds.ts';
 import type { Database, Sql } from './adapters/db.ts';
 import { applyCorrections, type FieldChange } from './corrections.ts';
-import { fusedPages, pageSummaries } from './process-document.ts';
+import { decideDocuments, fusedPages, type PipelineDeps, pageSummaries } from './process-document.ts';
 import {
   addEvent,
   type DocumentRow,
   getDocument,
   getPages,
   idempotencyKeyOf,
+  type OutcomeOptions,
+  PostedPartError,
+  partsOf,
   postRecord,
+  recordParts,
 } from './repository.ts';
 import { route } from './route.ts';
+import { checkGroups } from './split.ts';
 import { validateFields } from './validate.ts';
 import { learnFromCorrections } from './vendor-memory.ts';
 
@@ -318,6 +323,7 @@ export async function approveTask(
       pages: pageSummaries(read),
       schemaVersion: SCHEMA_VERSION,
       processedAt: new Date().toISOString(),
+      ...(doc.split && 'part' in doc.split ? { split: doc.split } : {}),
     };
     await postRecord(tx, { documentId: doc.id, revision: doc.revision, record });
     const [posted] = await tx.query<{ record_id: string }>(
@@ -478,4 +484,56 @@ export async function rejectTask(
     }
     return { ok: true, task: (await getTask(tx, task.taskId))! };
   });
+}
+
+export type RegroupRefusal =
+  | { reason: 'not-found' }
+  | { reason: 'state'; status: DocumentRow['status'] }
+  | { reason: 'part-posted' }
+  | { reason: 'invalid'; message: string };
+
+/**
+ * A reviewer's page groups for a file (1-based page numbers, every page once): its documents
+ * are decided again from the pages already read, replacing the parts it had; one group makes
+ * it one document again. `documentId` may be the file's or any of its parts'. Refused while the
+ * file is being read or once it (or one of its parts) is posted: records are final.
+ */
+export async function regroupDocument(
+  db: Database,
+  opts: {
+    documentId: string;
+    groups: number[][];
+    actor: Actor;
+    deps: Omit<PipelineDeps, 'read'>;
+    reviewSlaHours: OutcomeOptions['reviewSlaHours'];
+  },
+): Promise<{ ok: true; fileId: string; parts: DocumentRow[] } | { ok: false; refusal: RegroupRefusal }> {
+  const asked = await getDocument(db, opts.documentId);
+  const file = asked?.parentId ? await getDocument(db, asked.parentId) : asked;
+  if (!file) return { ok: false, refusal: { reason: 'not-found' } };
+  if (file.status !== 'review' && file.status !== 'split')
+    return { ok: false, refusal: { reason: 'state', status: file.status } };
+  if ((await partsOf(db, file.id)).some((p) => p.status === 'posted'))
+    return { ok: false, refusal: { reason: 'part-posted' } };
+  const pages = (await getPages(db, file.id)).filter((p) => p.revision === file.revision);
+  const problem = checkGroups(opts.groups, pages.length);
+  if (problem) return { ok: false, refusal: { reason: 'invalid', message: problem } };
+  const outcomes = await decideDocuments(file, { pages: pages.map((p) => p.read) }, opts.deps, opts.groups);
+  try {
+    const stored = await recordParts(db, {
+      documentId: file.id,
+      revision: null,
+      outcomes,
+      reviewSlaHours: opts.reviewSlaHours,
+      actor: opts.actor.name,
+    });
+    if (!stored) {
+      const now = await getDocument(db, file.id);
+      return { ok: false, refusal: { reason: 'state', status: now?.status ?? file.status } };
+    }
+  } catch (e) {
+    if (e instanceof PostedPartError) return { ok: false, refusal: { reason: 'part-posted' } };
+    throw e;
+  }
+  return { ok: true, fileId: file.id, parts: await partsOf(db, file.id) };
 }

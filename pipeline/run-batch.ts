@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { DEPARTMENTS } from '../schemas/common.ts';
 import type { FailedEntry, FileOutcome, ReviewItem, RunSummary } from '../schemas/record.ts';
 import { type IngestFailure, type IngestLimits, ingestFile } from './ingest.ts';
-import { type DocumentOutcome, type PipelineDeps, processDocument } from './process-document.ts';
+import { type DocumentOutcome, type PipelineDeps, processDocuments } from './process-document.ts';
 
 export type BatchEvent =
   | { type: 'discovered'; files: number }
@@ -104,8 +104,11 @@ export function reviewFileName(item: Pick<ReviewItem, 'id' | 'sourceFile'>): str
 type Tally = Omit<RunSummary, 'files' | 'seconds' | 'pagesPerMinute' | 'finishedAt'>;
 
 export interface DocumentWriter {
-  /** Reads, decides and writes one file into the output folder; resolves once it is written. */
-  handle(file: CollectedFile): Promise<FileOutcome>;
+  /**
+   * Reads, decides and writes one file into the output folder; resolves once it is written, with
+   * one entry per document the file held (several when it was split).
+   */
+  handle(file: CollectedFile): Promise<FileOutcome[]>;
   readonly tally: Tally;
 }
 
@@ -156,7 +159,7 @@ export function createDocumentWriter(
     return write(() => appendFile(join(out, 'failed.jsonl'), `${JSON.stringify(entry)}\n`));
   };
 
-  const handle = async ({ path, within, unlisted }: CollectedFile): Promise<FileOutcome> => {
+  const handle = async ({ path, within, unlisted }: CollectedFile): Promise<FileOutcome[]> => {
     const fileName = basename(path);
     summary.documents += 1;
     const entry = (e: Omit<FileOutcome, 'sourceFile' | 'path'>): FileOutcome => ({
@@ -174,115 +177,130 @@ export function createDocumentWriter(
       await fail(failed);
       const result = { kind: 'failed' as const, entry: failed };
       emit({ type: 'document', file: fileName, outcome: 'failed', pages: 0, result, seconds: seconds() });
-      return entry({
-        outcome: 'failed',
-        id: null,
-        docType: null,
-        department: null,
-        pages: 0,
-        output: 'failed.jsonl',
-        failure: { code: failed.code, message: failed.message },
-      });
+      return [
+        entry({
+          outcome: 'failed',
+          id: null,
+          docType: null,
+          department: null,
+          pages: 0,
+          output: 'failed.jsonl',
+          failure: { code: failed.code, message: failed.message },
+        }),
+      ];
     }
     const file = ingested.file;
     const first = seen.get(file.sha256);
     if (first !== undefined) {
       summary.duplicates.push({ sourceFile: fileName, sha256: file.sha256, duplicateOf: first });
       emit({ type: 'document', file: fileName, outcome: 'duplicate', pages: 0, seconds: seconds() });
-      return entry({
-        outcome: 'duplicate',
-        id: file.sha256.slice(0, 16),
-        docType: null,
-        department: null,
-        pages: 0,
-        output: null,
-        duplicateOf: first,
-      });
+      return [
+        entry({
+          outcome: 'duplicate',
+          id: file.sha256.slice(0, 16),
+          docType: null,
+          department: null,
+          pages: 0,
+          output: null,
+          duplicateOf: first,
+        }),
+      ];
     }
     seen.set(file.sha256, fileName);
 
-    let outcome: DocumentOutcome;
+    let outcomes: DocumentOutcome[];
     try {
-      outcome = await processDocument(file, deps, {
+      outcomes = await processDocuments(file, deps, {
         onPage: (p) => emit({ type: 'page', file: fileName, page: p.number }),
       });
     } catch (e) {
       // A bug must not sink the batch: the file is kept where it was and the reason recorded.
-      outcome = {
-        kind: 'failed',
-        entry: {
-          sourceFile: fileName,
-          sha256: file.sha256,
-          code: 'internal-error',
-          message: `Processing stopped on an internal error: ${(e as Error).message}`,
+      outcomes = [
+        {
+          kind: 'failed',
+          entry: {
+            sourceFile: fileName,
+            sha256: file.sha256,
+            code: 'internal-error',
+            message: `Processing stopped on an internal error: ${(e as Error).message}`,
+          },
         },
-      };
+      ];
     }
-    let pages = 0;
-    let result: FileOutcome;
-    if (outcome.kind === 'failed') {
-      await fail(outcome.entry);
-      result = entry({
-        outcome: 'failed',
-        id: file.sha256.slice(0, 16),
-        docType: null,
-        department: null,
-        pages: 0,
-        output: 'failed.jsonl',
-        failure: { code: outcome.entry.code, message: outcome.entry.message },
-      });
-    } else {
-      const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
-      pages = doc.pages.length;
-      if (summary.llm && doc.llm) {
-        const { model: _, classified: __, ...used } = doc.llm;
-        summary.llm.documents += 1;
-        summary.llm.requests += used.requests;
-        summary.llm.inputTokens += used.inputTokens;
-        summary.llm.outputTokens += used.outputTokens;
-        summary.llm.cost += used.cost;
-        summary.llm.perDocument.push({ sourceFile: fileName, ...used });
-      }
-      summary.pages += pages;
-      for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
-      if (outcome.kind === 'posted') {
-        const posted = outcome.record;
-        summary.posted[posted.department] += 1;
-        const output = `posted/${posted.department}.jsonl`;
-        await write(() => appendFile(join(out, output), `${JSON.stringify(posted)}\n`));
-        result = entry({
-          outcome: 'posted',
-          id: posted.id,
-          docType: posted.docType,
-          department: posted.department,
-          pages,
-          output,
-        });
+    // A file split into several documents counts each of them; the file itself was counted once.
+    summary.documents += outcomes.length - 1;
+    const fileEntries: FileOutcome[] = [];
+    for (const outcome of outcomes) {
+      let pages = 0;
+      let outcomeEntry: Omit<FileOutcome, 'sourceFile' | 'path'>;
+      if (outcome.kind === 'failed') {
+        await fail(outcome.entry);
+        outcomeEntry = {
+          outcome: 'failed',
+          id: file.sha256.slice(0, 16),
+          docType: null,
+          department: null,
+          pages: 0,
+          output: 'failed.jsonl',
+          failure: { code: outcome.entry.code, message: outcome.entry.message },
+        };
       } else {
-        const item = outcome.item;
-        summary.review += 1;
-        const output = `review/${reviewFileName(item)}`;
-        await write(() => writeFile(join(out, output), `${JSON.stringify(item, null, 2)}\n`));
-        result = entry({
-          outcome: 'review',
-          id: item.id,
-          docType: item.docType,
-          department: item.department,
-          pages,
-          output,
-          reasons: item.reasons,
-        });
+        const doc = outcome.kind === 'posted' ? outcome.record : outcome.item;
+        pages = doc.pages.length;
+        if (summary.llm && doc.llm) {
+          const { model: _, classified: __, ...used } = doc.llm;
+          summary.llm.documents += 1;
+          summary.llm.requests += used.requests;
+          summary.llm.inputTokens += used.inputTokens;
+          summary.llm.outputTokens += used.outputTokens;
+          summary.llm.cost += used.cost;
+          summary.llm.perDocument.push({ sourceFile: fileName, ...used });
+        }
+        summary.pages += pages;
+        for (const p of doc.pages) summary.pagesBySource[p.source] += 1;
+        const split = doc.split ? { split: doc.split } : {};
+        if (outcome.kind === 'posted') {
+          const posted = outcome.record;
+          summary.posted[posted.department] += 1;
+          const output = `posted/${posted.department}.jsonl`;
+          await write(() => appendFile(join(out, output), `${JSON.stringify(posted)}\n`));
+          outcomeEntry = {
+            outcome: 'posted',
+            id: posted.id,
+            docType: posted.docType,
+            department: posted.department,
+            pages,
+            output,
+            ...split,
+          };
+        } else {
+          const item = outcome.item;
+          summary.review += 1;
+          const output = `review/${reviewFileName(item)}`;
+          await write(() => writeFile(join(out, output), `${JSON.stringify(item, null, 2)}\n`));
+          outcomeEntry = {
+            outcome: 'review',
+            id: item.id,
+            docType: item.docType,
+            department: item.department,
+            pages,
+            output,
+            reasons: item.reasons,
+            ...split,
+          };
+        }
       }
+      fileEntries.push(entry(outcomeEntry));
+      emit({
+        type: 'document',
+        file: fileName,
+        outcome: outcome.kind,
+        pages,
+        result: outcome,
+        seconds: seconds(),
+      });
     }
-    emit({
-      type: 'document',
-      file: fileName,
-      outcome: outcome.kind,
-      pages,
-      result: outcome,
-      seconds: seconds(),
-    });
-    return result;
+    return fileEntries;
   };
   return { handle, tally: summary };
 }
@@ -300,7 +318,7 @@ export async function runBatch(
 
   await prepareOutput(out, { replace: true });
   const writer = createDocumentWriter(deps, options);
-  const entries = new Map<string, FileOutcome>();
+  const entries = new Map<string, FileOutcome[]>();
   const queue = [...files];
   const workers = Array.from(
     { length: Math.max(1, Math.min(options.concurrency ?? 2, files.length)) },

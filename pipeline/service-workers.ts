@@ -8,7 +8,7 @@ import { createWebhookSender, webhookBackoffMs } from './adapters/webhook.ts';
 import { isPipelineError, PipelineError } from './errors.ts';
 import { type IngestedFile, sniffFormat } from './ingest.ts';
 import { type Logger, silentLogger } from './log.ts';
-import { decideDocument } from './process-document.ts';
+import { decideDocuments } from './process-document.ts';
 import { readAttachments, readOnePage } from './read.ts';
 import {
   type DocumentRow,
@@ -18,6 +18,7 @@ import {
   getPages,
   markFailed,
   recordOutcome,
+  recordParts,
   relayOutbox,
   savePage,
 } from './repository.ts';
@@ -220,25 +221,36 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
       try {
         // The page jobs read pages only; an embedded e-invoice is read here, once per document.
         const attachments = await readAttachments(await loadFile(doc), config.limits);
-        const outcome = await decideDocument(
+        const outcomes = await decideDocuments(
           doc,
           { pages: pages.map((p) => p.read), ...(attachments.length ? { attachments } : {}) },
           decideDeps,
         );
-        const stored = await recordOutcome(db, {
-          documentId: doc.id,
-          revision: data.revision,
-          outcome,
-          reviewSlaHours: opts.reviewSlaHours ?? reviewSlaHoursOf(config),
-        });
-        if (stored) {
-          metrics.documents.inc({ outcome: outcome.kind });
-          log.info({ documentId: doc.id, outcome: outcome.kind }, 'document decided');
-          // What was read, for whoever debugs an extraction; personal fields are masked by the logger.
+        const reviewSlaHours = opts.reviewSlaHours ?? reviewSlaHoursOf(config);
+        const [only] = outcomes;
+        const whole = outcomes.length === 1 && only;
+        const stored = whole
+          ? await recordOutcome(db, {
+              documentId: doc.id,
+              revision: data.revision,
+              outcome: whole,
+              reviewSlaHours,
+            })
+          : await recordParts(db, {
+              documentId: doc.id,
+              revision: data.revision,
+              outcomes,
+              reviewSlaHours,
+              actor: 'system',
+            });
+        for (const outcome of stored ? outcomes : []) {
           const decided = outcome.kind === 'posted' ? outcome.record : outcome.item;
+          metrics.documents.inc({ outcome: outcome.kind });
+          log.info({ documentId: decided.id, outcome: outcome.kind }, 'document decided');
+          // What was read, for whoever debugs an extraction; personal fields are masked by the logger.
           log.debug(
             {
-              documentId: doc.id,
+              documentId: decided.id,
               docType: decided.docType,
               department: decided.department,
               fields: decided.fields,
@@ -247,8 +259,8 @@ export async function startWorkers(svc: Service, opts: WorkerOptions): Promise<R
             'document fields',
           );
         }
-        if (outcome.kind === 'posted') kickRelay();
-        return { outcome: outcome.kind };
+        if (outcomes.some((o) => o.kind === 'posted')) kickRelay();
+        return { outcomes: outcomes.map((o) => o.kind) };
       } catch (e) {
         return failOnBadInput(data.documentId, data.revision, e);
       } finally {

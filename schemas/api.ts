@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClassifiedTypeSchema, DepartmentSchema, DocTypeSchema, ExtractedFieldSchema } from './common.ts';
-import { PageSummarySchema, ReviewReasonSchema } from './record.ts';
+import { PageSummarySchema, ReviewReasonSchema, SplitInfoSchema } from './record.ts';
 
 /** HTTP contracts of the v1 API; the OpenAPI document at /docs is generated from these. */
 
@@ -17,7 +17,11 @@ export const ErrorSchema = z
   })
   .describe('every error answer has this shape');
 
-export const DocumentStatusSchema = z.enum(['processing', 'posted', 'review', 'failed']);
+export const DocumentStatusSchema = z
+  .enum(['processing', 'posted', 'review', 'failed', 'split', 'superseded'])
+  .describe(
+    "'split': a file holding several documents, each a part document of its own (`parts`); 'superseded': a part a reviewer's regrouping replaced",
+  );
 export type DocumentStatus = z.infer<typeof DocumentStatusSchema>;
 
 export const UploadedDocumentSchema = z.object({
@@ -83,11 +87,27 @@ export const DocumentViewSchema = z.object({
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   pageCount: z.number().int().nullable(),
   pages: z.array(DocumentPageSchema),
+  split: SplitInfoSchema.optional().describe('on a part of a multi-document file: which part, which pages'),
+  parts: z
+    .array(
+      z.object({ documentId: z.string(), status: DocumentStatusSchema, pages: z.array(z.number().int()) }),
+    )
+    .optional()
+    .describe('on a split file: its documents, in page order'),
   history: z.array(AuditEventSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type DocumentView = z.infer<typeof DocumentViewSchema>;
+
+export const SplitBodySchema = z.object({
+  groups: z
+    .array(z.array(z.number().int().min(1)).min(1))
+    .min(1)
+    .describe(
+      "the file's documents as groups of 1-based page numbers, every page once: [[1,2],[3]]; one group merges all",
+    ),
+});
 
 export const RecordSchema = z
   .object({

@@ -19,6 +19,7 @@ export const ReviewReasonSchema = z
         'llm-failed',
         'e-invoice-mismatch',
         'e-invoice-unreadable',
+        'split-uncertain',
       ])
       .describe('machine-readable reason'),
     fields: z.array(z.string()).describe('the fields the reason is about (empty for document-level reasons)'),
@@ -37,9 +38,46 @@ export const PageSummarySchema = z.object({
   preprocess: PreprocessInfoSchema.nullable(),
 });
 
+export const SplitSignalSchema = z.object({
+  name: z.string().describe('which layout or content signal fired (pipeline/split.ts SignalName)'),
+  weight: z.number().describe('what it added to the boundary score (negative: the page continues)'),
+  text: z.string().describe('the printed text that fired it'),
+});
+
+/** Where a document came from when its file held several (pipeline/split.ts). */
+export const SplitInfoSchema = z
+  .object({
+    parentId: z.string().describe("id of the file the document was split from (the file's own document id)"),
+    part: z.number().int().min(1).describe('1-based position of this document in the file'),
+    of: z.number().int().min(1).describe('how many documents the file was split into'),
+    pages: z
+      .array(z.number().int().min(1))
+      .min(1)
+      .describe(
+        "this document's page numbers in the file (page numbers in `pages` and evidence are the file's)",
+      ),
+    confidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("the split's confidence: its least certain page decision; 1 when a reviewer set the pages"),
+    signals: z
+      .array(SplitSignalSchema)
+      .describe(
+        'what made the first page of this part start a new document (empty for part 1 and for a reviewer)',
+      ),
+    by: z.enum(['detector', 'reviewer']).describe('who decided the page groups'),
+  })
+  .describe('present only on a document that was split out of a multi-document file');
+export type SplitInfo = z.infer<typeof SplitInfoSchema>;
+
 /** The record a department queue receives: one JSON line in `posted/<department>.jsonl`. */
 export const PostedRecordSchema = z.object({
-  id: z.string().describe('document id: the first 16 hex digits of its sha256'),
+  id: z
+    .string()
+    .describe(
+      "document id: the first 16 hex digits of its sha256; a part of a multi-document file adds '-' and its part number",
+    ),
   sourceFile: z.string().describe('file name as uploaded'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   docType: DocTypeSchema,
@@ -58,6 +96,7 @@ export const PostedRecordSchema = z.object({
   schemaVersion: z.string(),
   processedAt: z.string().describe('ISO 8601 time the record was made'),
   llm: LlmUsageSchema.optional().describe('present when an LLM was asked about the document'),
+  split: SplitInfoSchema.optional(),
 });
 export type PostedRecord = z.infer<typeof PostedRecordSchema>;
 
@@ -102,11 +141,17 @@ export const FileOutcomeSchema = z.object({
     .optional()
     .describe('failed only: the reason code and a sentence'),
   duplicateOf: z.string().optional().describe('duplicate only: the file with the same bytes'),
+  split: SplitInfoSchema.optional().describe(
+    'a file holding several documents has one entry per document, each with the part it is',
+  ),
 });
 export type FileOutcome = z.infer<typeof FileOutcomeSchema>;
 
 export const RunSummarySchema = z.object({
-  documents: z.number().int().describe('files seen, duplicates included'),
+  documents: z
+    .number()
+    .int()
+    .describe('documents seen, duplicates included: one per file, one per part of a file that was split'),
   pages: z.number().int(),
   pagesBySource: z.object({ 'text-layer': z.number().int(), ocr: z.number().int() }),
   posted: z.object({ finance: z.number().int(), hr: z.number().int(), claims: z.number().int() }),

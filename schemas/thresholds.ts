@@ -3,6 +3,12 @@ import { DOC_TYPES } from './common.ts';
 
 const Confidence = z.number().min(0).max(1);
 
+/**
+ * A score half a signal step (0.5) from the boundary bar or nearer is a coin toss: its
+ * confidence is at most 1/(1+e^-0.5) = 0.62, so 0.65 sends it to a person.
+ */
+export const SPLIT_DEFAULTS = { boundaryScore: 3, reviewBelow: 0.65 };
+
 export const TypeThresholdsSchema = z.object({
   classConfidence: Confidence.optional().describe('minimum classifier confidence to post this type'),
   fieldConfidence: Confidence.optional().describe('minimum confidence for every required field'),
@@ -32,6 +38,18 @@ export const ThresholdsSchema = z
       fieldConfidence: Confidence.describe('minimum confidence for every required field'),
     }),
     types: z.partialRecord(z.enum(DOC_TYPES), TypeThresholdsSchema).default({}),
+    split: z
+      .object({
+        boundaryScore: z
+          .number()
+          .describe('boundary score a page needs to start a new document (pipeline/split.ts; default 3)'),
+        reviewBelow: Confidence.describe(
+          "a multi-document file whose split confidence is below this sends every part to review ('split-uncertain'); 0.5 is a boundary scored exactly at boundaryScore",
+        ),
+      })
+      .strict()
+      .optional()
+      .describe('how a file holding several documents is split; absent: SPLIT_DEFAULTS'),
   })
   .strict();
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createPageImages } from '../../pipeline/page-images.ts';
-import { getDocument, getEvents, getPages, startReprocess } from '../../pipeline/repository.ts';
+import { getDocument, getEvents, getPages, partsOf, startReprocess } from '../../pipeline/repository.ts';
 import type { Service } from '../../pipeline/service.ts';
 import {
   AuditEventSchema,
@@ -22,6 +22,14 @@ export async function documentView(svc: Service, id: string): Promise<z.infer<ty
   const doc = await getDocument(svc.db, id);
   if (!doc) throw new HttpError(404, 'not-found', `No document ${id}.`);
   const [pages, history] = await Promise.all([getPages(svc.db, id), getEvents(svc.db, id)]);
+  const parts =
+    doc.status === 'split'
+      ? (await partsOf(svc.db, id)).map((p) => ({
+          documentId: p.id,
+          status: p.status,
+          pages: p.split && 'pages' in p.split ? p.split.pages : [],
+        }))
+      : null;
   return {
     documentId: doc.id,
     status: doc.status,
@@ -47,6 +55,8 @@ export async function documentView(svc: Service, id: string): Promise<z.infer<ty
         preprocess: p.read.preprocess,
         imageUrl: pageImageUrl(doc.id, p.number),
       })),
+    ...(doc.split && 'part' in doc.split ? { split: doc.split } : {}),
+    ...(parts ? { parts } : {}),
     history,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -135,6 +145,8 @@ export function documentRoutes(svc: Service) {
               posted: 'The document is posted; its record has gone to the ERP and is final.',
               processing: 'The document is still being processed.',
               unreadable: 'The file could not be opened at upload; reading it again would fail the same way.',
+              split: 'The file holds several documents: regroup its pages with POST /v1/documents/:id/split.',
+              part: 'The document is part of a multi-document file: regroup the file with POST /v1/documents/:id/split.',
             }[result.reason],
           );
         }

@@ -11,6 +11,7 @@ import {
   getTask,
   listTasks,
   type Refusal,
+  regroupDocument,
   rejectTask,
   reviewReasonsFor,
   type TaskRow,
@@ -26,7 +27,7 @@ import {
   memoryOf,
   revertEntry,
 } from '../../pipeline/vendor-memory.ts';
-import { DocumentViewSchema, ErrorSchema, IdParamsSchema } from '../../schemas/api.ts';
+import { DocumentViewSchema, ErrorSchema, IdParamsSchema, SplitBodySchema } from '../../schemas/api.ts';
 import type { DocType } from '../../schemas/common.ts';
 import { DOCUMENT_SCHEMAS } from '../../schemas/documents.ts';
 import { reviewSlaHoursOf } from '../../schemas/env.ts';
@@ -266,6 +267,52 @@ export function reviewRoutes(svc: Service) {
           idempotencyKey: r.idempotencyKey,
           learned: r.learned,
         };
+      },
+    );
+
+    app.post(
+      '/v1/documents/:id/split',
+      {
+        config: REVIEW,
+        schema: {
+          tags: ['review'],
+          summary: "Regroup a file's pages into documents: move a boundary, split, or merge (one group)",
+          description:
+            'The id may be the file or any of its parts. The parts are decided again from the pages already ' +
+            'read and replace the old ones (whose tasks close); one group makes the file one document again. ' +
+            '422 when the groups do not hold every page once; 409 while the file is processing, once it or a ' +
+            'part is posted, or when it failed.',
+          params: IdParamsSchema,
+          body: SplitBodySchema,
+          response: { 200: DocumentViewSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
+        },
+      },
+      async (req) => {
+        const r = await regroupDocument(svc.db, {
+          documentId: req.params.id,
+          groups: req.body.groups,
+          actor: actorOf(req),
+          deps: await decideDeps(),
+          reviewSlaHours: reviewSlaHoursOf(svc.config),
+        });
+        if (!r.ok) {
+          const x = r.refusal;
+          if (x.reason === 'not-found')
+            throw new HttpError(404, 'not-found', `No document ${req.params.id}.`);
+          if (x.reason === 'invalid') throw new HttpError(422, 'invalid-groups', `Refused: ${x.message}.`);
+          if (x.reason === 'part-posted')
+            throw new HttpError(
+              409,
+              'part-posted',
+              'A document of this file is posted; its record has gone to the ERP and is final.',
+            );
+          throw new HttpError(
+            409,
+            `document-${x.status}`,
+            `The file is ${x.status}; only a file in review or split can be regrouped.`,
+          );
+        }
+        return documentView(svc, r.fileId);
       },
     );
 
