@@ -24,8 +24,11 @@ export type PhaseSpec =
       files: string[];
       concurrency: number;
       maxPages?: number;
-      /** Process the first file once before timing, so worker and model start-up is not counted. */
-      warm?: boolean;
+      /**
+       * Processed once before timing, so worker, model and pdfjs start-up (~2.5 s and ~370 MB
+       * for pdfjs's first document in a process) is not counted in the rate. Default: none.
+       */
+      warmup?: string;
     }
   | {
       /** Reading the PDFs' text layers with pdfjs as the pipeline does, nothing after. */
@@ -44,9 +47,18 @@ export interface PhaseResult {
   seconds: number;
   pagesPerMinute: number;
   maxRssMb: number;
-  /** Profile only: milliseconds summed over the pages, by stage. */
-  stages?: Record<string, { ms: number; calls: number }>;
+  /**
+   * Profile only, by stage: milliseconds summed over the pages, how many times the stage ran
+   * and how many engine calls (OCR, OSD, line reader) it made.
+   */
+  stages?: Record<string, StageTotal>;
   outcomes?: Record<string, number>;
+}
+
+export interface StageTotal {
+  ms: number;
+  runs: number;
+  engineCalls: number;
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -84,9 +96,7 @@ async function pipelinePhase(spec: Extract<PhaseSpec, { type: 'pipeline' }>): Pr
   });
   const dir = await mkdtemp(join(tmpdir(), 'paperline-bench-out-'));
   try {
-    if (spec.warm && spec.files.length > 0) {
-      await runBatch([spec.files[0]!], deps, { out: join(dir, 'warm'), concurrency: 1, limits });
-    }
+    if (spec.warmup) await runBatch([spec.warmup], deps, { out: join(dir, 'warm'), concurrency: 1, limits });
     const outcomes: Record<string, number> = {};
     const s = await runBatch(spec.files, deps, {
       out: join(dir, 'out'),
@@ -175,19 +185,20 @@ async function profilePhase(spec: Extract<PhaseSpec, { type: 'profile' }>): Prom
     close: () => inner.close(),
   };
   const decide = await createDecideDeps({});
-  const stages: Record<string, { ms: number; calls: number }> = {};
-  const add = (name: string, ms: number, n = 1) => {
-    stages[name] ??= { ms: 0, calls: 0 };
+  const stages: Record<string, StageTotal> = {};
+  const add = (name: string, ms: number, engineCalls = 0, runs = 1) => {
+    stages[name] ??= { ms: 0, runs: 0, engineCalls: 0 };
     const s = stages[name];
     s.ms += ms;
-    s.calls += n;
+    s.runs += runs;
+    s.engineCalls += engineCalls;
   };
   const onStage = (stage: OcrStage, ms: number) => {
     const t1 = performance.now();
     const t0 = t1 - ms;
     const inside = calls.filter((c) => c.t0 >= t0 - 1 && c.t1 <= t1 + 1);
     calls.length = 0;
-    if (stage !== 'preprocess') return add(stage, ms);
+    if (stage !== 'preprocess') return add(stage, ms, inside.length);
     const osd = inside.filter((c) => c.what === 'osd');
     const trials = inside.filter((c) => c.what === 'ocr');
     const sum = (cs: typeof inside) => cs.reduce((a, c) => a + c.t1 - c.t0, 0);
@@ -199,7 +210,12 @@ async function profilePhase(spec: Extract<PhaseSpec, { type: 'profile' }>): Prom
     // Starts the workers (and the line reader's models) outside the timed pages.
     if (spec.files[0]) {
       const first = await ingestFile(spec.files[0]);
-      if (first.ok) await readDocument(first.file, { ocr }, { concurrency: 1 });
+      if (first.ok) {
+        const warm = await readDocument(first.file, { ocr }, { concurrency: 1 });
+        // The line reader loads its models on first use, which a sure first page never asks for.
+        const png = warm.pageImages.find((p) => p !== null);
+        if (png && inner.readLines) await inner.readLines(png);
+      }
     }
     calls.length = 0;
     const t0 = performance.now();
@@ -211,11 +227,11 @@ async function profilePhase(spec: Extract<PhaseSpec, { type: 'profile' }>): Prom
       pages += read.pages.length;
       const d0 = performance.now();
       await decideDocument(ingested.file, read, decide);
-      add('classify, extract, validate, route', performance.now() - d0);
+      add('classify, extract, validate, route', performance.now() - d0, 0);
       process.stderr.write(`  profiled ${ingested.file.fileName} (${read.pages.length} p)\n`);
     }
     const seconds = (performance.now() - t0) / 1000;
-    add('total', seconds * 1000, pages);
+    add('total', seconds * 1000, 0, pages);
     return {
       documents: spec.files.length,
       pages,

@@ -25,6 +25,7 @@ export interface BenchOptions {
   skipScale?: boolean;
   skipMemory?: boolean;
   skipProfile?: boolean;
+  skipSideBySide?: boolean;
   json?: boolean;
 }
 
@@ -95,37 +96,41 @@ export async function benchCommand(opts: BenchOptions): Promise<void> {
     const sroie = await listFiles(join(datasets, 'sroie-dev'), /\.jpe?g$/i, realLimit);
     const einvoice = await listFiles(join(datasets, 'einvoice-dev'), /\.pdf$/i, realLimit);
     const notes: string[] = [];
-    if (sroie.length === 0) notes.push(`no SROIE receipts under ${datasets}/sroie-dev: skipped`);
-    if (einvoice.length === 0) notes.push(`no einvoice-dev PDFs under ${datasets}/einvoice-dev: skipped`);
+    if (realLimit > 0 && sroie.length === 0)
+      notes.push(`no SROIE receipts under ${datasets}/sroie-dev: skipped`);
+    if (realLimit > 0 && einvoice.length === 0)
+      notes.push(`no einvoice-dev PDFs under ${datasets}/einvoice-dev: skipped`);
 
-    const rows = await sideBySide(dir, concurrency, cores, notes, {
-      scans: [
-        ['generated scans', generated('scan')],
-        ['SROIE receipts', sroie],
-      ],
-      digital: [
-        ['generated digital', generated('digital')],
-        ['einvoice-dev PDFs', einvoice],
-      ],
-    });
-    results.sideBySide = rows;
-    out.push(
-      'Side by side, same pages (Paperline: full pipeline, one process; engines: one process per core)',
-      formatTable(
-        ['set', 'docs', 'pages', 'paperline', 'p/min', 'peak MB', 'engine', 'engine p/min', 'ratio'],
-        rows.map((r) => [
-          r.set,
-          r.documents,
-          r.pages,
-          r.paperline,
-          round1(r.paperlinePagesPerMinute),
-          Math.round(r.peakRssMb),
-          r.engine,
-          r.enginePagesPerMinute === null ? '-' : round1(r.enginePagesPerMinute),
-          r.ratio === null ? '-' : r.ratio,
-        ]),
-      ),
-    );
+    if (!opts.skipSideBySide) {
+      const rows = await sideBySide(dir, concurrency, cores, notes, {
+        scans: [
+          ['generated scans', generated('scan')],
+          ['SROIE receipts', sroie],
+        ],
+        digital: [
+          ['generated digital', generated('digital')],
+          ['einvoice-dev PDFs', einvoice],
+        ],
+      });
+      results.sideBySide = rows;
+      out.push(
+        'Side by side, same pages (Paperline: full pipeline, one process; engines: one process per core)',
+        formatTable(
+          ['set', 'docs', 'pages', 'paperline', 'p/min', 'peak MB', 'engine', 'engine p/min', 'ratio'],
+          rows.map((r) => [
+            r.set,
+            r.documents,
+            r.pages,
+            r.paperline,
+            round1(r.paperlinePagesPerMinute),
+            Math.round(r.peakRssMb),
+            r.engine,
+            r.enginePagesPerMinute === null ? '-' : round1(r.enginePagesPerMinute),
+            r.ratio === null ? '-' : r.ratio,
+          ]),
+        ),
+      );
+    }
 
     if (!opts.skipMemory) {
       const sources = lines
@@ -148,6 +153,48 @@ export async function benchCommand(opts: BenchOptions): Promise<void> {
         `peak memory 500/10 pages: ${memory.growth.toFixed(2)}x (target within 1.20x)`,
       );
     }
+    if (!opts.skipProfile) {
+      const sets: [string, string[]][] = [
+        ['generated scans', generated('scan').slice(0, PROFILE_FILES)],
+        ['SROIE receipts', sroie.slice(0, PROFILE_FILES)],
+      ];
+      const profiles: Record<string, PhaseResult> = {};
+      for (const [set, files] of sets) {
+        if (files.length === 0) continue;
+        log(`profile: ${set}, ${files.length} files one page at a time...`);
+        const p = await spawnPhase({ type: 'profile', files });
+        profiles[set] = p;
+        out.push(
+          '',
+          `Profile of a scanned page, ${set} (${p.pages} pages, one OCR slot, warm)`,
+          profileTable(p),
+        );
+      }
+      results.profile = profiles;
+    }
+    if (!opts.skipScale) {
+      const scale = await scaleOut(generated('scan'), notes);
+      if (scale) {
+        results.scale = scale;
+        out.push(
+          '',
+          'Scale: `paperline worker` processes on one Redis, PAPERLINE_PAGE_CONCURRENCY=1 each, same scans',
+          formatTable(
+            ['workers', 'docs', 'seconds', 'docs/min', 'posted', 'review', 'failed'],
+            scale.runs.map((r) => [
+              r.workers,
+              r.documents,
+              round1(r.seconds),
+              round1(r.documentsPerMinute),
+              r.counts.posted ?? 0,
+              r.counts.review ?? 0,
+              r.counts.failed ?? 0,
+            ]),
+          ),
+          `speedup 2 vs 1 worker: ${scale.speedup.toFixed(2)}x (target 1.8x on ${cores} cores)`,
+        );
+      }
+    }
     results.notes = notes;
     if (notes.length) out.push('', ...notes.map((n) => `note: ${n}`));
     out.push('', `${cores} cores, ${concurrency} documents at once in Paperline`);
@@ -166,7 +213,12 @@ async function sideBySide(
   sets: { scans: [string, string[]][]; digital: [string, string[]][] },
 ): Promise<SideBySideRow[]> {
   const rows: SideBySideRow[] = [];
-  const pipeline = (files: string[]): PhaseSpec => ({ type: 'pipeline', files, concurrency, warm: true });
+  const pipeline = (files: string[]): PhaseSpec => ({
+    type: 'pipeline',
+    files,
+    concurrency,
+    ...(files[0] ? { warmup: files[0] } : {}),
+  });
   const row = (
     set: string,
     paperline: string,
@@ -231,10 +283,61 @@ async function memoryGrowth(dir: string, sources: string[]) {
     const file = join(dir, `long-${pages}.pdf`);
     await buildLongPdf(sources, pages, file);
     log(`memory: one PDF of ${pages} pages through the pipeline...`);
-    const r = await spawnPhase({ type: 'pipeline', files: [file], concurrency: 1, maxPages: pages + 1 });
+    const r = await spawnPhase({
+      type: 'pipeline',
+      files: [file],
+      concurrency: 1,
+      maxPages: pages,
+      warmup: sources[0]!,
+    });
     runs.push({ ...r, pages });
   }
   const first = runs[0]!.maxRssMb;
   const last = runs.at(-1)!.maxRssMb;
   return { runs, growth: last / first };
+}
+
+/** Warm-up files per run: one per worker, so every process has loaded its models before timing. */
+const SCALE_WORKERS = [1, 2];
+
+async function scaleOut(scans: string[], notes: string[]) {
+  const warm = Math.max(...SCALE_WORKERS);
+  if (scans.length < warm + 2) {
+    notes.push(`scale skipped: ${scans.length} generated scans, too few (raise --count)`);
+    return null;
+  }
+  // Dev-only helpers (the tests' service environment): loaded only when this part runs.
+  const { scaleRun } = await import('../bench/scale.ts');
+  const runs = [];
+  for (const workers of SCALE_WORKERS) {
+    log(`scale: ${workers} worker process(es), ${scans.length - warm} scans...`);
+    try {
+      runs.push(await scaleRun(workers, scans.slice(0, warm), scans.slice(warm)));
+    } catch (e) {
+      notes.push(`scale skipped: ${(e as Error).message.split('\n')[0]} (needs Redis and PostgreSQL)`);
+      return null;
+    }
+  }
+  return { runs, speedup: runs[1]!.documentsPerMinute / runs[0]!.documentsPerMinute };
+}
+
+const PROFILE_FILES = 6;
+
+/** Milliseconds per page by stage (averaged over every page, run or not), its share, runs and engine calls. */
+export function profileTable(p: PhaseResult): string {
+  const stages = Object.entries(p.stages ?? {}).filter(([name]) => name !== 'total');
+  const total = p.seconds * 1000;
+  const pages = Math.max(1, p.pages);
+  const share = (ms: number) => Number(((100 * ms) / Math.max(1, total)).toFixed(1));
+  const rows: (string | number)[][] = stages.map(([name, s]) => [
+    name,
+    Math.round(s.ms / pages),
+    share(s.ms),
+    s.runs,
+    s.engineCalls,
+  ]);
+  const rest = total - stages.reduce((a, [, s]) => a + s.ms, 0);
+  rows.push(['other (between stages)', Math.round(rest / pages), share(rest), 0, 0]);
+  rows.push(['total', Math.round(total / pages), 100, p.pages, 0]);
+  return formatTable(['stage', 'ms/page', '%', 'runs', 'engine calls'], rows);
 }
