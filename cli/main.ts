@@ -87,10 +87,17 @@ program
 
 program
   .command('bench')
-  .description('Measure pages per minute and memory on generated digital and scanned documents')
+  .description(
+    'Measure Paperline side by side with native tesseract and pdftotext on the same pages, memory, scale-out and a scan profile',
+  )
   .option('--count <n>', 'documents to generate', '48')
   .option('--seed <n>', 'generator seed', '7')
+  .option('--real-limit <n>', 'SROIE receipts and einvoice-dev PDFs to read, each (0: none)', '20')
   .option('-c, --concurrency <n>', 'documents processed at once (default: number of cores)')
+  .option('--skip-side-by-side', 'skip the comparison with native tesseract and pdftotext')
+  .option('--skip-memory', 'skip memory growth (one PDF of 10, 100 and 500 pages)')
+  .option('--skip-scale', 'skip the 1 vs 2 `paperline worker` processes run')
+  .option('--skip-profile', 'skip the time-per-stage profile of scanned pages')
   .option('--json', 'print one JSON object on stdout')
   .action(benchCommand);
 

@@ -38,6 +38,41 @@ export interface ReadOptions {
    * text layer, so it is drawn when asked for (renderPdfPageImage).
    */
   renderTextLayerPages?: boolean;
+  /**
+   * Told how long each stage of reading a scanned page took, for the bench's profile
+   * (`paperline bench`). Default: none, and nothing is timed.
+   */
+  onStage?: StageTimer;
+}
+
+/** Stages of reading one scanned page, in the order they run (see ocrImage). */
+export type OcrStage =
+  | 'decode'
+  | 'preprocess'
+  | 'recognize'
+  | 'upside-down'
+  | 'language'
+  | 'reread-weak'
+  | 'read-missed'
+  | 'line-reader'
+  | 'fusion';
+
+export type StageTimer = (stage: OcrStage, ms: number, page: number) => void;
+
+/** Runs `fn`, telling `onStage` how long it took; without a listener it costs nothing more. */
+async function timed<T>(
+  onStage: StageTimer | undefined,
+  stage: OcrStage,
+  page: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!onStage) return fn();
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    onStage(stage, performance.now() - t0, page);
+  }
 }
 
 export type ReadDocumentResult = ReadResult & {
@@ -174,7 +209,9 @@ async function readPdf(
     await checkPdfPageSizes(pdf, limits);
     const attachments = await pdf.xmlAttachments();
     const render = opts.renderTextLayerPages ?? false;
-    const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits, render));
+    const read = await readPages(pdf.numPages, opts, (n) =>
+      readPdfPage(pdf, n, deps, limits, render, opts.onStage),
+    );
     return attachments.length > 0 ? { ...read, attachments } : read;
   });
 }
@@ -262,6 +299,7 @@ async function readPdfPage(
   deps: ReadDeps,
   limits: IngestLimits,
   renderTextLayer: boolean,
+  onStage?: StageTimer,
 ): Promise<PageOutcome> {
   const dpi = await renderDpi(pdf, pageNumber, limits);
   const layer = await pdf.readTextLayer(pageNumber, dpi);
@@ -271,7 +309,8 @@ async function readPdfPage(
       image: renderTextLayer ? await pdf.renderPage(pageNumber, dpi) : null,
     };
   }
-  return ocrPage(pageNumber, await pdf.renderPage(pageNumber, dpi), dpi, deps, limits);
+  const image = await timed(onStage, 'decode', pageNumber, () => pdf.renderPage(pageNumber, dpi));
+  return ocrPage(pageNumber, image, dpi, deps, limits, onStage);
 }
 
 /**
@@ -309,8 +348,8 @@ async function readImage(
   const count = await imagePageCount(file.bytes, limits);
   checkPageCount(count, limits);
   return readPages(count, opts, async (n) => {
-    const loaded = await loadImagePage(file.bytes, n - 1, limits);
-    return ocrPage(n, loaded.png, loaded.dpi, deps, limits);
+    const loaded = await timed(opts.onStage, 'decode', n, () => loadImagePage(file.bytes, n - 1, limits));
+    return ocrPage(n, loaded.png, loaded.dpi, deps, limits, opts.onStage);
   });
 }
 
@@ -334,6 +373,9 @@ export interface OcrImageOptions {
    * '<lang>+eng' when the pool has that language, and the surer reading is kept.
    */
   language?: Language;
+  /** Told how long each stage took (see ReadOptions.onStage), with `page` as the page number. */
+  onStage?: StageTimer;
+  page?: number;
 }
 
 /** The step a page's `steps` record with the model list its words were read with. */
@@ -383,20 +425,26 @@ export async function ocrImage(
   ocr: OcrPool,
   options: OcrImageOptions = {},
 ): Promise<{ pre: PreprocessedPage; result: OcrResult }> {
-  let pre = await preprocess(image, {
-    dpi,
-    ...(options.noOsd ? {} : { osd: (png: Buffer) => ocr.detectOrientation(png) }),
-    readability: async (png) => (await ocr.recognize(png)).confidence,
-    maxOutputPixels: options.maxOutputPixels ?? 24_000_000,
-    ...(options.skip ? { skip: options.skip } : {}),
-    ...(options.forceScale ? { forceScale: options.forceScale } : {}),
-    ...(options.targetCharHeight ? { targetCharHeight: options.targetCharHeight } : {}),
-  });
-  let result = await ocr.recognize(pre.png);
+  const stage = <T>(name: OcrStage, fn: () => Promise<T>) =>
+    timed(options.onStage, name, options.page ?? 1, fn);
+  let pre = await stage('preprocess', () =>
+    preprocess(image, {
+      dpi,
+      ...(options.noOsd ? {} : { osd: (png: Buffer) => ocr.detectOrientation(png) }),
+      readability: async (png) => (await ocr.recognize(png)).confidence,
+      maxOutputPixels: options.maxOutputPixels ?? 24_000_000,
+      ...(options.skip ? { skip: options.skip } : {}),
+      ...(options.forceScale ? { forceScale: options.forceScale } : {}),
+      ...(options.targetCharHeight ? { targetCharHeight: options.targetCharHeight } : {}),
+    }),
+  );
+  let result = await stage('recognize', () => ocr.recognize(pre.png));
   const decided = pre.info.steps.some((s) => s.includes('by-legibility'));
   if (!decided && result.confidence < UPSIDE_DOWN_CHECK_BELOW && !options.skip?.includes('orient')) {
-    const turned = await turnHalf(pre);
-    const second = await ocr.recognize(turned.png);
+    const [turned, second] = await stage('upside-down', async () => {
+      const t = await turnHalf(pre);
+      return [t, await ocr.recognize(t.png)] as const;
+    });
     if (second.confidence > result.confidence + 0.05) {
       pre = turned;
       result = second;
@@ -408,7 +456,7 @@ export async function ocrImage(
   let languages = 'eng';
   const other = otherLanguage(result, ocr, options.language);
   if (other) {
-    const second = await ocr.recognize(pre.png, other);
+    const second = await stage('language', () => ocr.recognize(pre.png, other));
     // Ties go to the page's own language: the detector already said it is not English.
     if (second.confidence >= result.confidence) {
       result = second;
@@ -416,15 +464,17 @@ export async function ocrImage(
     }
     pre = { ...pre, info: { ...pre.info, steps: [...pre.info.steps, `${LANGUAGE_STEP}${languages}`] } };
   }
-  const reread = await rereadWeakWords(pre, result, ocr, languages);
-  const words = await readMissedText(pre, reread, ocr, languages);
+  const reread = await stage('reread-weak', () => rereadWeakWords(pre, result, ocr, languages));
+  const words = await stage('read-missed', () => readMissedText(pre, reread, ocr, languages));
   // A page Tesseract reads with confidence is read right (clean print, a text-heavy scan);
   // the line reader is asked where it is unsure: thermal rolls, dot matrix, faded and noisy scans.
   // A page Tesseract finds no word on at all is blank paper (the back of a duplex scan): the
   // line reader would find nothing either, and loading its models costs ~700 MB.
   const blank = words.lines.every((l) => l.words.length === 0);
   if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW || blank) return { pre, result: words };
-  const fused = fusedResult(words.lines, await ocr.readLines(pre.png));
+  const readLines = ocr.readLines.bind(ocr);
+  const readerLines = await stage('line-reader', () => readLines(pre.png));
+  const fused = await stage('fusion', async () => fusedResult(words.lines, readerLines));
   return {
     pre: { ...pre, info: { ...pre.info, steps: [...pre.info.steps, FUSED_STEP] } },
     result: languages === 'eng' ? fused : { ...fused, lines: keepAccents(fused.lines, words.lines) },
@@ -544,9 +594,11 @@ async function ocrPage(
   dpi: number | null,
   deps: ReadDeps,
   limits: IngestLimits,
+  onStage?: StageTimer,
 ): Promise<PageOutcome> {
   const { pre, result } = await ocrImage(image, dpi, deps.ocr, {
     maxOutputPixels: Math.min(limits.maxPixels, 24_000_000),
+    ...(onStage ? { onStage, page: pageNumber } : {}),
   });
   return {
     page: {
