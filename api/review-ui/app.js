@@ -441,7 +441,90 @@ function renderHead(view) {
       { class: 'reasons' },
       ...view.document.reasons.map((r) => el('li', { class: r.code }, `${r.code}: ${r.message}`)),
     ),
+    view.document.split ? splitControl(view.document.split) : null,
   );
+}
+
+/** "1-2; 3; 4-5" for [[1,2],[3],[4,5]]: a run of pages as a range. */
+function formatGroups(groups) {
+  const run = (pages) => {
+    const out = [];
+    for (let i = 0; i < pages.length; i++) {
+      let j = i;
+      while (j + 1 < pages.length && pages[j + 1] === pages[j] + 1) j++;
+      out.push(j > i ? `${pages[i]}-${pages[j]}` : `${pages[i]}`);
+      i = j;
+    }
+    return out.join(', ');
+  };
+  return groups.map(run).join('; ');
+}
+
+function parseGroups(text) {
+  return text
+    .split(';')
+    .map((g) => g.trim())
+    .filter(Boolean)
+    .map((g) =>
+      g.split(',').flatMap((part) => {
+        const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
+        if (!m) throw new Error(`"${part.trim()}" is not a page or a range of pages`);
+        const from = Number(m[1]);
+        const to = Number(m[2] ?? m[1]);
+        return Array.from({ length: Math.max(0, to - from + 1) }, (_, k) => from + k);
+      }),
+    );
+}
+
+/**
+ * A part of a multi-document file: which part and pages, and the file's grouping to correct
+ * (move a boundary, split further, merge), sent to POST /v1/documents/:id/split.
+ */
+function splitControl(split) {
+  const input = el('input', { id: 'split-groups', 'aria-label': "The file's documents, as page groups" });
+  const apply = async (groups) => {
+    try {
+      const r = await api('POST', `/v1/documents/${split.parentId}/split`, { groups });
+      say(
+        `Regrouped: the file is now ${r.parts?.length ?? 1} document${r.parts?.length === 1 ? '' : 's'}.`,
+        'ok',
+      );
+      location.hash = '#/';
+    } catch (e) {
+      say(e.message, 'error');
+    }
+  };
+  const form = el(
+    'form',
+    { id: 'split-form', class: 'split' },
+    el('p', {}, `Part ${split.part} of ${split.of} of this file · pages ${formatGroups([split.pages])}`),
+    el('label', { for: 'split-groups' }, 'Documents in the file (pages; one group per document):'),
+    input,
+    el('button', { type: 'submit', id: 'split-apply' }, 'Regroup'),
+    el('button', { type: 'button', id: 'split-merge' }, 'Merge into one document'),
+  );
+  let groups = null;
+  api('GET', `/v1/documents/${split.parentId}`)
+    .then((file) => {
+      groups = (file.parts ?? []).map((p) => p.pages);
+      input.value = formatGroups(groups);
+    })
+    .catch((e) => say(e.message, 'error'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    let wanted;
+    try {
+      wanted = parseGroups(input.value);
+    } catch (e) {
+      say(e.message, 'error');
+      return;
+    }
+    apply(wanted);
+  });
+  form.querySelector('#split-merge').addEventListener('click', () => {
+    if (groups) apply([groups.flat().sort((a, b) => a - b)]);
+  });
+  return form;
 }
 
 async function openTask(taskId) {
