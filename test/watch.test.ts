@@ -234,7 +234,9 @@ describe('paperline watch', () => {
         const done = existsSync(join(inbox, 'done')) ? await readdir(join(inbox, 'done')) : [];
         const failed = existsSync(join(inbox, 'failed')) ? await readdir(join(inbox, 'failed')) : [];
         const all = [...done, ...failed].filter((n) => n.endsWith('.result.json'));
-        return all.length >= 4 ? { done, failed } : null;
+        // The original is unlinked just after its result is written: wait for both.
+        const left = (await readdir(inbox)).filter((n) => n !== 'done' && n !== 'failed');
+        return all.length >= 4 && left.length === 0 ? { done, failed } : null;
       },
       120_000,
       200,
