@@ -1,6 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { runCli, startCli, type TestEnv, testEnv, uploadForm, waitFor } from '../test/helpers/services.ts';
+import {
+  freePort,
+  runCli,
+  startCli,
+  type TestEnv,
+  testEnv,
+  uploadForm,
+  waitFor,
+} from '../test/helpers/services.ts';
 
 /**
  * Scale-out: the same batch of scans read by 1, then 2, `paperline worker` processes on one
@@ -16,14 +23,6 @@ export interface ScaleRun {
   seconds: number;
   documentsPerMinute: number;
   counts: Record<string, number>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 async function stop(child: ChildProcess): Promise<void> {

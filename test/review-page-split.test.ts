@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './helpers/browser.ts';
 import { INBOX_DIR } from './helpers/inbox.ts';
 import { concatPdfs } from './helpers/multi-document.ts';
 import { type ReviewService, startReviewService } from './helpers/review-service.ts';
@@ -24,18 +25,7 @@ describe('review page: correcting a multi-document split', () => {
     const scan = await concatPdfs(PARTS.map((f) => join(INBOX_DIR, f)));
     const [uploaded] = await s.upload([{ name: 'batch-scan.pdf', bytes: scan.bytes }]);
     fileId = uploaded!.documentId;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
   }, 300_000);

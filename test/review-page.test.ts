@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './helpers/browser.ts';
 import { INBOX_DIR } from './helpers/inbox.ts';
 import { type ReviewService, startReviewService } from './helpers/review-service.ts';
 import { KESTREL_FIRST, kestrelInvoicePdf } from './helpers/vendor-invoice.ts';
@@ -29,18 +30,7 @@ describe('review page in Chromium', () => {
       join(INBOX_DIR, 'doc-024.pdf'),
     ]);
     kestrel = docs[0]!.documentId;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());

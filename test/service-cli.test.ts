@@ -1,10 +1,17 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApiRecord } from '../schemas/api.ts';
 import { DEPARTMENTS } from '../schemas/common.ts';
 import { INBOX_DIR, inboxEntries } from './helpers/inbox.ts';
-import { runCli, startCli, type TestEnv, testEnv, uploadForm, waitFor } from './helpers/services.ts';
+import {
+  freePort,
+  runCli,
+  startCli,
+  type TestEnv,
+  testEnv,
+  uploadForm,
+  waitFor,
+} from './helpers/services.ts';
 
 /**
  * The README's service quick start, as a newcomer runs it: only Redis, a fresh data folder
@@ -13,14 +20,6 @@ import { runCli, startCli, type TestEnv, testEnv, uploadForm, waitFor } from './
 
 let t: TestEnv;
 let serve: Awaited<ReturnType<typeof startCli>> | null = null;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   t = await testEnv();
