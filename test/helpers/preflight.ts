@@ -36,7 +36,8 @@ export const DEFAULT_TARGETS: PreflightTargets = {
  */
 export function prerequisitesOf(source: string): Set<Prerequisite> {
   const needs = new Set<Prerequisite>();
-  if (source.includes('/usr/bin/chromium')) needs.add('chromium');
+  // helpers/browser.ts launches /usr/bin/chromium for the tests that import it.
+  if (source.includes('/usr/bin/chromium') || /helpers\/browser\.ts/.test(source)) needs.add('chromium');
   // services.ts is the real Redis and PostgreSQL; review-service.ts runs on Redis and PGlite.
   if (/helpers\/(services|review-service)\.ts/.test(source)) needs.add('redis');
   if (/helpers\/services\.ts/.test(source)) needs.add('postgres');
