@@ -301,7 +301,10 @@ export function findParty(
     const legal = LEGAL_SUFFIX.test(seg.text);
     const business = BUSINESS_WORD.test(seg.text);
     if (legal) score += 5;
-    if (business) score += 2;
+    // "BISTRO & CAFE" under "THREE STOOGES" says what the business is, not who: a line of
+    // trade words alone names nobody, so it does not win over the line that does.
+    if (business && !legal && isDescriptor(seg.text)) score -= 1;
+    else if (business) score += 2;
     // "St. Anne Family Clinic" reads like a street; a real address line has no business word.
     if (!legal && !business && isAddressLike(seg.text)) score -= 3;
     if (seg.text.includes('&')) score += 0.5;
@@ -496,6 +499,12 @@ export function partyFromBlock(lines: Seg[] | null): PartyBlock {
  * "AIK HUAT HARDWARE" over "ENTERPRISE (SETIA ALAM) SDN BHD", or a line ending in "&".
  * A suffix line with a name of its own ("TASTE OF THE WORLD SDN BHD") stands alone.
  */
+/** A line of trade words and connectors only ("BISTRO & CAFE", "Restaurant"). */
+function isDescriptor(text: string): boolean {
+  const words = text.split(/\s+/).filter((w) => w && !/^(&|and|\+|\/)$/i.test(w));
+  return words.length > 0 && words.every((w) => BUSINESS_WORD.test(w));
+}
+
 function continuesAbove(above: string, line: string): boolean {
   if (/[&,-]$/.test(above.trim())) return true;
   if (!STRONG_SUFFIX.test(line) || LEGAL_SUFFIX.test(above) || TITLE.test(normalise(above))) return false;

@@ -168,6 +168,17 @@ describe('receipt extractor on a till receipt', () => {
     expect(initials.merchantName?.value).toBe('C W KHOO HARDWARE SDN BHD');
   });
 
+  it('takes the name over a line of trade words under it, and keeps a trade word inside a name', () => {
+    const brand = extract(
+      readFromText(['THREE STOOGES', 'BISTRO & CAFE', '109, SS21/1A,', 'DAMANSARA UTAMA', 'TOTAL | | 5.00']),
+    );
+    expect(brand.merchantName?.value).toBe('THREE STOOGES');
+    const named = extract(
+      readFromText(['WELCOME', 'RESTAURANT SIN DU', 'NO 7, JALAN PBS 14/11', 'TOTAL | | 5.00']),
+    );
+    expect(named.merchantName?.value).toBe('RESTAURANT SIN DU');
+  });
+
   it('does not join a name to junk read off a logo above it, nor keep a bare registration number', () => {
     const read = readFromText(
       [
