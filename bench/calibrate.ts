@@ -163,7 +163,8 @@ function jointBars(docs: DocumentScore[]): Record<string, number> {
   const cutsOf = (f: string) => {
     const wrong = points(docs, f)
       .filter((p) => !p.correct)
-      .map((p) => Math.round((p.confidence + 0.001) * 1000) / 1000)
+      // A thresholds file holds bars up to 1: a wrong value at 1 is kept out by none.
+      .map((p) => Math.min(1, Math.round((p.confidence + 0.001) * 1000) / 1000))
       .filter((c) => c > floor);
     return [floor, ...[...new Set(wrong)].sort((a, b) => a - b)];
   };
