@@ -65,6 +65,15 @@ const DIGIT_LETTER: Record<string, string> = { '0': 'O', '1': 'I', '5': 'S', '8'
  * C0.". Only words with at least as many letters as such digits and no other digit change;
  * "99 SPEED MART" and "K3-113" stay as printed.
  */
+/**
+ * A full stop after a long word inside a name ("UNIHAKKA INTERNATIONAL. SDN BHD"): names stop
+ * short words ("CO.", "SDN.", "D.I.Y."), so one after six letters or more with the name going
+ * on is a speck OCR read as a stop.
+ */
+function stopInsideName(name: string): string {
+  return name.replace(/(\p{L}{6,})\.(?= \S)/gu, '$1');
+}
+
 function letterDigits(name: string): string {
   return name
     .split(' ')
@@ -334,7 +343,9 @@ export function findParty(
     under = under.slice(1);
   }
   // Table rules and specks read as "|", "_" or "~" at the ends of a scanned name line.
-  const value = letterDigits(repairSdnBhd(joinSpacedLetters(collapse(nameSegs.map((s) => s.text).join(' ')))))
+  const value = stopInsideName(
+    letterDigits(repairSdnBhd(joinSpacedLetters(collapse(nameSegs.map((s) => s.text).join(' '))))),
+  )
     .replace(/\(\s+/g, '(')
     .replace(/\s+\)/g, ')')
     .replace(TRAILING_REG, '')

@@ -179,6 +179,17 @@ describe('receipt extractor on a till receipt', () => {
     expect(named.merchantName?.value).toBe('RESTAURANT SIN DU');
   });
 
+  it('drops a speck read as a full stop after a long word inside a name, and keeps abbreviations', () => {
+    const speck = extract(
+      readFromText(['UNIHAKKA INTERNATIONAL. SDN BHD', 'NO 7, JALAN PBS 14/11', 'TOTAL | | 5.00']),
+    );
+    expect(speck.merchantName?.value).toBe('UNIHAKKA INTERNATIONAL SDN BHD');
+    const abbreviated = extract(
+      readFromText(['POPULAR BOOK CO. (M) SDN. BHD.', 'NO 7, JALAN PBS 14/11', 'TOTAL | | 5.00']),
+    );
+    expect(abbreviated.merchantName?.value).toBe('POPULAR BOOK CO. (M) SDN. BHD.');
+  });
+
   it('does not join a name to junk read off a logo above it, nor keep a bare registration number', () => {
     const read = readFromText(
       [
