@@ -114,7 +114,7 @@ export function findTotal(view: DocView, opts: TotalOptions = {}): Candidate<str
   if (best && (!implied || best.c.value === implied)) {
     return implied === best.c.value
       ? { ...best.c, flags: [...best.c.flags, 'confirmed-by-payment'], support: payment!.trust }
-      : best.c;
+      : (roundedBelow(view, best.c, opts) ?? best.c);
   }
   if (implied) {
     const printed = printedAmount(view, implied, summaryAt);
@@ -169,6 +169,45 @@ function impliedByPayment(view: DocView, opts: AmountOptions): { value: string; 
     : null;
 }
 
+const ROUNDING_LABELS = ['rounding', 'rounding adj', 'rounding adjustment', 'round adj', 'rounding amt'];
+
+/**
+ * A total, then a rounding adjustment, then the rounded figure with no label of its own
+ * ("TOTAL AMT RM 60.31", "ROUNDING ADJ -0.01", "RM 60.30"), as tills print where the smallest
+ * coin is 5 cents: what is paid is the figure under the adjustment, and the sum checks it.
+ */
+function roundedBelow(
+  view: DocView,
+  total: Candidate<string>,
+  opts: AmountOptions,
+): Candidate<string> | null {
+  const at = total.hit?.row.index;
+  if (at === undefined) return null;
+  const rounding = byLabel(view, ROUNDING_LABELS, amountParser(opts), { wholeRow: true }).find(
+    (r) => r.hit!.row.index > at && r.hit!.row.index <= at + 2,
+  );
+  const adjust = rounding ? toCents(rounding.value) : 0;
+  // Under the smallest coin; the sign is the one the figure below bears out.
+  if (!rounding || adjust === 0 || Math.abs(adjust) > 4) return null;
+  const targets = [toCents(total.value) + adjust, toCents(total.value) - adjust].map(fromCents);
+  const from = rounding.hit!.row.index;
+  for (const row of view.rows) {
+    if (row.index <= from || row.index > from + 2) continue;
+    const { text, spans } = joinWords(row.words);
+    const hit = findAmounts(text, opts).find((a) => a.hasDecimals && targets.includes(a.value));
+    if (!hit) continue;
+    return {
+      value: hit.value,
+      words: wordsIn(row.words, spans, hit.start, hit.end),
+      method: 'below',
+      certainty: Math.min(total.certainty, rounding.certainty),
+      flags: [...total.flags, 'arithmetic-checked'],
+      hit: null,
+    };
+  }
+  return null;
+}
+
 /**
  * Cash − change names a figure printed nowhere, because OCR misread the rounded total
  * ("Total 31.85" for 31.45). When another total on the page plus the printed rounding
@@ -181,12 +220,7 @@ function roundedTo(
   totals: Candidate<string>[],
   opts: AmountOptions,
 ): Candidate<string> | null {
-  const rounding = byLabel(
-    view,
-    ['rounding', 'rounding adj', 'rounding adjustment', 'round adj', 'rounding amt'],
-    amountParser(opts),
-    { wholeRow: true },
-  )[0];
+  const rounding = byLabel(view, ROUNDING_LABELS, amountParser(opts), { wholeRow: true })[0];
   if (!rounding) return null;
   const base = totals.find((c) => toCents(c.value) + toCents(rounding.value) === toCents(implied));
   // A rounding adjustment is under the smallest coin (5 sen): a total that far from what was

@@ -179,6 +179,24 @@ describe('receipt extractor on a till receipt', () => {
     expect(named.merchantName?.value).toBe('RESTAURANT SIN DU');
   });
 
+  it('takes the rounded figure printed under a rounding adjustment, when the sum checks it', () => {
+    const rows = (under: string) =>
+      readFromText([
+        'INDAH GIFT & HOME DECO',
+        'NO 7, JALAN PBS 14/11',
+        '62483 1 | | 55.90',
+        'TOTAL AMT. | | RM 60.31',
+        'ROUNDING ADJ... | | -0.01',
+        under,
+        'CHANGE... | | RM 10.00',
+      ]);
+    const rounded = extract(rows('RN | | 60.30'));
+    expect(rounded.total?.value).toBe('60.30');
+    expect(rounded.total?.flags).toContain('arithmetic-checked');
+    // A figure under the adjustment that the sum does not make is some other amount.
+    expect(extract(rows('RN | | 60.35')).total?.value).toBe('60.31');
+  });
+
   it('drops a speck read as a full stop after a long word inside a name, and keeps abbreviations', () => {
     const speck = extract(
       readFromText(['UNIHAKKA INTERNATIONAL. SDN BHD', 'NO 7, JALAN PBS 14/11', 'TOTAL | | 5.00']),
