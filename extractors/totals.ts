@@ -42,8 +42,10 @@ export const TOTAL_LABELS = {
 };
 
 /** Words that make a "total" row something else: a count, a pre-tax figure, a payment. */
+// Counts of items and pieces, in the languages the receipts come in ("Total Itens 1.00" is a
+// count in Portuguese as much as an OCR slip for "Items"), are not the amount to pay.
 const NOT_A_TOTAL =
-  /\b(sub|subtotal|excl\w*|exclusive|exclude\w*|before|qty|quantity|quantuty|items?|item s|discount|savings?|points|count|tender\w*|cash|change|paid|payment|deposit|weight)\b/;
+  /\b(sub|subtotal|excl\w*|exclusive|exclude\w*|before|qty|quantity|quantuty|items?|item s|itens|articles?|art[ií]culos?|artikel|anzahl|menge|st[üu]ck|stk|pezzi|quantit[àée]|qt[ée]|cantidad|quantidade|discount|savings?|points|count|tender\w*|cash|change|paid|payment|deposit|weight)\b/;
 /** "tax"/"gst"/"vat" spoil a total unless it says the tax is included. */
 const TAX_WORD = /\b(tax|gst|vat|sst)\b/;
 // "\w*clusive" also takes OCR-damaged "inclusive" ("aclusive"); "exclusive" is already refused above.

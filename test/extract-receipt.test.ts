@@ -197,6 +197,20 @@ describe('receipt extractor on a till receipt', () => {
     expect(extract(rows('RN | | 60.35')).total?.value).toBe('60.31');
   });
 
+  it('does not take a count of items, in any of the languages the table knows, for the total', () => {
+    for (const count of ['Total Itens', 'Total Articles', 'Anzahl Artikel', 'Total Items']) {
+      const fields = extract(
+        readFromText([
+          'RESTORAN HASSANBISTRO',
+          'NO 2-1-1, JALAN PRIMA',
+          'TOTAL | | RM 15.00',
+          `${count} | | 1.00`,
+        ]),
+      );
+      expect(fields.total?.value, count).toBe('15.00');
+    }
+  });
+
   it('drops a speck read as a full stop after a long word inside a name, and keeps abbreviations', () => {
     const speck = extract(
       readFromText(['UNIHAKKA INTERNATIONAL. SDN BHD', 'NO 7, JALAN PBS 14/11', 'TOTAL | | 5.00']),
