@@ -61,11 +61,6 @@ const meanConfidence = (words: PlacedWord[]) => mean(words.map((w) => w.confiden
 const DIGIT_LETTER: Record<string, string> = { '0': 'O', '1': 'I', '5': 'S', '8': 'B' };
 
 /**
- * Digits OCR put for letters inside an upper-case word of a name: "MR D.1.Y.", "POPULAR BOOK
- * C0.". Only words with at least as many letters as such digits and no other digit change;
- * "99 SPEED MART" and "K3-113" stay as printed.
- */
-/**
  * A full stop after a long word inside a name ("UNIHAKKA INTERNATIONAL. SDN BHD"): names stop
  * short words ("CO.", "SDN.", "D.I.Y."), so one after six letters or more with the name going
  * on is a speck OCR read as a stop.
@@ -74,6 +69,11 @@ function stopInsideName(name: string): string {
   return name.replace(/(\p{L}{6,})\.(?= \S)/gu, '$1');
 }
 
+/**
+ * Digits OCR put for letters inside an upper-case word of a name: "MR D.1.Y.", "POPULAR BOOK
+ * C0.". Only words with at least as many letters as such digits and no other digit change;
+ * "99 SPEED MART" and "K3-113" stay as printed.
+ */
 function letterDigits(name: string): string {
   return name
     .split(' ')
@@ -505,17 +505,17 @@ export function partyFromBlock(lines: Seg[] | null): PartyBlock {
   return { name: candidate(value, nameSegs, 0.95), address: addressFrom(rest) };
 }
 
-/**
- * Whether a name line continues the line above it: "PASARAYA BORONG PINTAR" over "SDN BHD",
- * "AIK HUAT HARDWARE" over "ENTERPRISE (SETIA ALAM) SDN BHD", or a line ending in "&".
- * A suffix line with a name of its own ("TASTE OF THE WORLD SDN BHD") stands alone.
- */
 /** A line of trade words and connectors only ("BISTRO & CAFE", "Restaurant"). */
 function isDescriptor(text: string): boolean {
   const words = text.split(/\s+/).filter((w) => w && !/^(&|and|\+|\/)$/i.test(w));
   return words.length > 0 && words.every((w) => BUSINESS_WORD.test(w));
 }
 
+/**
+ * Whether a name line continues the line above it: "PASARAYA BORONG PINTAR" over "SDN BHD",
+ * "AIK HUAT HARDWARE" over "ENTERPRISE (SETIA ALAM) SDN BHD", or a line ending in "&".
+ * A suffix line with a name of its own ("TASTE OF THE WORLD SDN BHD") stands alone.
+ */
 function continuesAbove(above: string, line: string): boolean {
   if (/[&,-]$/.test(above.trim())) return true;
   if (!STRONG_SUFFIX.test(line) || LEGAL_SUFFIX.test(above) || TITLE.test(normalise(above))) return false;

@@ -41,9 +41,11 @@ export const TOTAL_LABELS = {
   plain: ['total amount', 'total amt', 'total sales', 'invoice total', 'total'],
 };
 
-/** Words that make a "total" row something else: a count, a pre-tax figure, a payment. */
-// Counts of items and pieces, in the languages the receipts come in ("Total Itens 1.00" is a
-// count in Portuguese as much as an OCR slip for "Items"), are not the amount to pay.
+/**
+ * Words that make a "total" row something else: a count, a pre-tax figure, a payment. Counts
+ * of items and pieces are in the languages receipts come in ("Total Itens 1.00" is a count in
+ * Portuguese as much as an OCR slip for "Items").
+ */
 const NOT_A_TOTAL =
   /\b(sub|subtotal|excl\w*|exclusive|exclude\w*|before|qty|quantity|quantuty|items?|item s|itens|articles?|art[ií]culos?|artikel|anzahl|menge|st[üu]ck|stk|pezzi|quantit[àée]|qt[ée]|cantidad|quantidade|discount|savings?|points|count|tender\w*|cash|change|paid|payment|deposit|weight)\b/;
 /** "tax"/"gst"/"vat" spoil a total unless it says the tax is included. */
@@ -195,12 +197,10 @@ function roundedBelow(
   const from = rounding.hit!.row.index;
   for (const row of view.rows) {
     if (row.index <= from || row.index > from + 2) continue;
-    const { text, spans } = joinWords(row.words);
-    const hit = findAmounts(text, opts).find((a) => a.hasDecimals && targets.includes(a.value));
-    if (!hit) continue;
+    const found = amountOnRow(row, (a) => a.hasDecimals && targets.includes(a.value), opts);
+    if (!found) continue;
     return {
-      value: hit.value,
-      words: wordsIn(row.words, spans, hit.start, hit.end),
+      ...found,
       method: 'below',
       certainty: Math.min(total.certainty, rounding.certainty),
       flags: [...total.flags, 'arithmetic-checked'],
@@ -208,6 +208,17 @@ function roundedBelow(
     };
   }
   return null;
+}
+
+/** The first amount on a row that passes `accept`, with the words it was read from. */
+function amountOnRow(
+  row: DocView['rows'][number],
+  accept: (a: ReturnType<typeof findAmounts>[number]) => boolean,
+  opts?: AmountOptions,
+): { value: string; words: PlacedWord[] } | null {
+  const { text, spans } = joinWords(row.words);
+  const hit = findAmounts(text, opts).find(accept);
+  return hit ? { value: hit.value, words: wordsIn(row.words, spans, hit.start, hit.end) } : null;
 }
 
 /**
@@ -243,12 +254,11 @@ function roundedTo(
 function printedAmount(view: DocView, value: string, summaryAt: number): Candidate<string> | null {
   for (const row of [...view.rows].reverse()) {
     if (row.index > summaryAt || /\b(cash|change|tender\w*|paid)\b/.test(normalise(row.text))) continue;
-    const { text, spans } = joinWords(row.words);
-    const hit = findAmounts(text).find((a) => a.value === value && a.hasDecimals);
-    if (hit) {
+    const found = amountOnRow(row, (a) => a.value === value && a.hasDecimals);
+    if (found) {
       return {
         value,
-        words: wordsIn(row.words, spans, hit.start, hit.end),
+        words: found.words,
         method: 'pattern',
         certainty: 0.85,
         flags: ['total-from-payment'],
