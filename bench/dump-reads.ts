@@ -4,9 +4,11 @@
  * (~4 s a receipt on 2 cores). Re-run it when preprocessing or OCR changes.
  *   tsx bench/dump-reads.ts [--dir ../shared/datasets/sroie-dev] [--out /tmp/sroie-reads]
  *                           [--size 2] [--only X0001,X5100] [--skip-existing]
- *                           [--psm 6] [--no-line-reader] [--raw] [--images]
+ *                           [--psm 6] [--no-line-reader] [--without reread-weak,read-missed]
+ *                           [--raw] [--images]
  * `--psm` overrides the page segmentation mode, to compare modes on the same documents;
- * `--no-line-reader` reads with Tesseract alone.
+ * `--no-line-reader` reads with Tesseract alone; `--without` leaves other stages of reading a
+ * scan out (ReadOptions.without), to score what each stage is worth against its time.
  * `--raw` also keeps what the line reader saw, page by page, in OUT/raw/ID.json: with a
  * `--no-line-reader` dump of the same folder, bench/refuse-reads.ts replays the fusion of the
  * two engines in seconds.
@@ -22,7 +24,7 @@ import { readMetadata } from '../cli/eval.command.ts';
 import type { ReaderLine } from '../pipeline/adapters/line-ocr.ts';
 import { createOcrPool, type OcrPool, type PageSegMode } from '../pipeline/adapters/ocr.ts';
 import { DEFAULT_INGEST_LIMITS, ingestFile } from '../pipeline/ingest.ts';
-import { readDocument } from '../pipeline/read.ts';
+import { type OptionalStage, readDocument } from '../pipeline/read.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'skip-existing': { type: 'boolean', default: false },
     psm: { type: 'string' },
     'no-line-reader': { type: 'boolean', default: false },
+    without: { type: 'string' },
     raw: { type: 'boolean', default: false },
     images: { type: 'boolean', default: false },
   },
@@ -43,6 +46,12 @@ const out = resolve(values.out);
 await mkdir(join(out, values.raw ? 'raw' : ''), { recursive: true });
 if (values.images) await mkdir(join(out, 'img'), { recursive: true });
 const only = values.only?.split(',').filter(Boolean);
+const STAGES: readonly OptionalStage[] = ['reread-weak', 'read-missed', 'line-reader'];
+const without = (values.without?.split(',').filter(Boolean) ?? []).map((s) => {
+  if (!STAGES.includes(s as OptionalStage))
+    throw new Error(`--without: ${s} is not one of ${STAGES.join(', ')}`);
+  return s as OptionalStage;
+});
 const files = (await readMetadata(dir))
   .map((m) => m.file_name)
   .filter((f) => !only || only.some((o) => f.startsWith(o)))
@@ -89,6 +98,7 @@ const lane = async () => {
           limits: DEFAULT_INGEST_LIMITS,
           ...(values.raw ? { concurrency: 1 } : {}),
           ...(values.images ? { renderTextLayerPages: true } : {}),
+          ...(without.length ? { without } : {}),
         },
       );
       await writeFile(join(out, `${stem(f)}.json`), JSON.stringify({ pages: read.pages }));

@@ -43,7 +43,15 @@ export interface ReadOptions {
    * (`paperline bench`). Default: none, and nothing is timed.
    */
   onStage?: StageTimer;
+  /**
+   * Stages of reading a scanned page to leave out, for the bench's ablation (what each costs
+   * against what it reads right, docs/reading.md). Default none: production reads with all.
+   */
+  without?: OptionalStage[];
 }
+
+/** The stages of ocrImage that can be left out: the page is read without them, worse. */
+export type OptionalStage = 'reread-weak' | 'read-missed' | 'line-reader';
 
 /** Stages of reading one scanned page, in the order they run (see ocrImage). */
 export type OcrStage =
@@ -209,9 +217,7 @@ async function readPdf(
     await checkPdfPageSizes(pdf, limits);
     const attachments = await pdf.xmlAttachments();
     const render = opts.renderTextLayerPages ?? false;
-    const read = await readPages(pdf.numPages, opts, (n) =>
-      readPdfPage(pdf, n, deps, limits, render, opts.onStage),
-    );
+    const read = await readPages(pdf.numPages, opts, (n) => readPdfPage(pdf, n, deps, limits, render, opts));
     return attachments.length > 0 ? { ...read, attachments } : read;
   });
 }
@@ -299,7 +305,7 @@ async function readPdfPage(
   deps: ReadDeps,
   limits: IngestLimits,
   renderTextLayer: boolean,
-  onStage?: StageTimer,
+  opts: Pick<ReadOptions, 'onStage' | 'without'> = {},
 ): Promise<PageOutcome> {
   const dpi = await renderDpi(pdf, pageNumber, limits);
   const layer = await pdf.readTextLayer(pageNumber, dpi);
@@ -309,8 +315,8 @@ async function readPdfPage(
       image: renderTextLayer ? await pdf.renderPage(pageNumber, dpi) : null,
     };
   }
-  const image = await timed(onStage, 'decode', pageNumber, () => pdf.renderPage(pageNumber, dpi));
-  return ocrPage(pageNumber, image, dpi, deps, limits, onStage);
+  const image = await timed(opts.onStage, 'decode', pageNumber, () => pdf.renderPage(pageNumber, dpi));
+  return ocrPage(pageNumber, image, dpi, deps, limits, opts);
 }
 
 /**
@@ -349,7 +355,7 @@ async function readImage(
   checkPageCount(count, limits);
   return readPages(count, opts, async (n) => {
     const loaded = await timed(opts.onStage, 'decode', n, () => loadImagePage(file.bytes, n - 1, limits));
-    return ocrPage(n, loaded.png, loaded.dpi, deps, limits, opts.onStage);
+    return ocrPage(n, loaded.png, loaded.dpi, deps, limits, opts);
   });
 }
 
@@ -376,6 +382,8 @@ export interface OcrImageOptions {
   /** Told how long each stage took (see ReadOptions.onStage), with `page` as the page number. */
   onStage?: StageTimer;
   page?: number;
+  /** Stages to leave out (ReadOptions.without). */
+  without?: OptionalStage[];
 }
 
 /** The step a page's `steps` record with the model list its words were read with. */
@@ -464,14 +472,20 @@ export async function ocrImage(
     }
     pre = { ...pre, info: { ...pre.info, steps: [...pre.info.steps, `${LANGUAGE_STEP}${languages}`] } };
   }
-  const reread = await stage('reread-weak', () => rereadWeakWords(pre, result, ocr, languages));
-  const words = await stage('read-missed', () => readMissedText(pre, reread, ocr, languages));
+  const left = (s: OptionalStage) => options.without?.includes(s) ?? false;
+  const reread = left('reread-weak')
+    ? result
+    : await stage('reread-weak', () => rereadWeakWords(pre, result, ocr, languages));
+  const words = left('read-missed')
+    ? reread
+    : await stage('read-missed', () => readMissedText(pre, reread, ocr, languages));
   // A page Tesseract reads with confidence is read right (clean print, a text-heavy scan);
   // the line reader is asked where it is unsure: thermal rolls, dot matrix, faded and noisy scans.
   // A page Tesseract finds no word on at all is blank paper (the back of a duplex scan): the
   // line reader would find nothing either, and loading its models costs ~700 MB.
   const blank = words.lines.every((l) => l.words.length === 0);
-  if (!ocr.readLines || words.confidence >= SECOND_READ_BELOW || blank) return { pre, result: words };
+  if (!ocr.readLines || left('line-reader') || words.confidence >= SECOND_READ_BELOW || blank)
+    return { pre, result: words };
   const readLines = ocr.readLines.bind(ocr);
   const readerLines = await stage('line-reader', () => readLines(pre.png));
   const fused = await stage('fusion', async () => fusedResult(words.lines, readerLines));
@@ -594,11 +608,12 @@ async function ocrPage(
   dpi: number | null,
   deps: ReadDeps,
   limits: IngestLimits,
-  onStage?: StageTimer,
+  opts: Pick<ReadOptions, 'onStage' | 'without'> = {},
 ): Promise<PageOutcome> {
   const { pre, result } = await ocrImage(image, dpi, deps.ocr, {
     maxOutputPixels: Math.min(limits.maxPixels, 24_000_000),
-    ...(onStage ? { onStage, page: pageNumber } : {}),
+    ...(opts.onStage ? { onStage: opts.onStage, page: pageNumber } : {}),
+    ...(opts.without ? { without: opts.without } : {}),
   });
   return {
     page: {

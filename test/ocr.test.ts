@@ -6,7 +6,13 @@ import { createLineOcr } from '../pipeline/adapters/line-ocr.ts';
 import { createOcrPool, linesFromBlocks, type OcrPool, rotationFromOsd } from '../pipeline/adapters/ocr.ts';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
-import { readMissedText, rereadWeakWords } from '../pipeline/read.ts';
+import {
+  type OcrStage,
+  type OptionalStage,
+  ocrImage,
+  readMissedText,
+  rereadWeakWords,
+} from '../pipeline/read.ts';
 import type { Word } from '../schemas/read.ts';
 import { INVOICE_LINES, makeTextPdf } from './helpers/documents.ts';
 import { SROIE_DIR } from './helpers/sroie.ts';
@@ -105,6 +111,41 @@ describe('OCR pool', () => {
     expect(Math.abs(again!.box.y0 - skipped.box.y0)).toBeLessThan(10);
     expect(found.lines.length).toBe(first.lines.length);
     expect((await readMissedText(pre, first, pool)).lines).toEqual(first.lines);
+  });
+
+  it('leaves out of reading a scan the stages asked, and only those (the bench ablation)', async () => {
+    const receipt = await readFile(`${SROIE_DIR}X00016469619.jpg`);
+    const read = async (without?: OptionalStage[]) => {
+      const stages = new Set<OcrStage>();
+      let lineReads = 0;
+      // The line reader's answer does not matter here, only whether it is asked.
+      const counting: OcrPool = {
+        ...pool,
+        readLines: async () => {
+          lineReads++;
+          return [];
+        },
+      };
+      const { result } = await ocrImage(receipt, null, counting, {
+        onStage: (stage) => stages.add(stage),
+        ...(without ? { without } : {}),
+      });
+      return { stages, lineReads, result };
+    };
+    const all = await read();
+    for (const stage of ['reread-weak', 'read-missed', 'line-reader'] as const)
+      expect(all.stages.has(stage), stage).toBe(true);
+    expect(all.lineReads).toBe(1);
+    const rereadsOff = await read(['reread-weak', 'read-missed']);
+    expect(rereadsOff.stages.has('reread-weak')).toBe(false);
+    expect(rereadsOff.stages.has('read-missed')).toBe(false);
+    expect(rereadsOff.lineReads).toBe(1);
+    const bare = await read(['reread-weak', 'read-missed', 'line-reader']);
+    expect(bare.lineReads).toBe(0);
+    expect(
+      [...bare.stages].some((s) => ['reread-weak', 'read-missed', 'line-reader', 'fusion'].includes(s)),
+    ).toBe(false);
+    expect(bare.result.lines.some((l) => l.text.includes('INDAH'))).toBe(true);
   });
 
   it('tells which way a page is turned', async () => {
