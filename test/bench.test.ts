@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildLongPdf } from '../bench/long-pdf.ts';
-import { ratio } from '../cli/bench.command.ts';
+import { ratio, speedupAllowed } from '../cli/bench.command.ts';
 import { openPdf } from '../pipeline/adapters/pdf.ts';
 import { A4, makeTextPdf } from './helpers/documents.ts';
 import { tempDir } from './helpers/services.ts';
@@ -65,5 +65,30 @@ describe('ratio', () => {
     expect(ratio(10, 30)).toBe(0.33);
     expect(ratio(10, null)).toBeNull();
     expect(ratio(10, 0)).toBeNull();
+  });
+});
+
+describe('the speedup the machine allowed', () => {
+  it('is capped by the cores one worker keeps busy alone, and by those other processes hold', () => {
+    // Measured on a quiet machine: one worker kept 1.14 cores busy, others 0.05.
+    expect(
+      speedupAllowed(
+        { workers: 1, oursCores: 1.14, othersCores: 0.05 },
+        { workers: 2, othersCores: 0.05 },
+        2,
+      ),
+    ).toBeCloseTo(1.95 / 1.14, 5);
+    // A worker of exactly one core on an idle machine: two workers may go twice as fast.
+    expect(
+      speedupAllowed({ workers: 1, oursCores: 1, othersCores: 0 }, { workers: 2, othersCores: 0 }, 2),
+    ).toBe(2);
+    // Another job holding a core leaves the second worker nothing.
+    expect(
+      speedupAllowed({ workers: 1, oursCores: 1, othersCores: 1 }, { workers: 2, othersCores: 1 }, 2),
+    ).toBe(1);
+    // With four cores the cap is the workers' own: 2 x 1.2 cores, not the idle cores.
+    expect(
+      speedupAllowed({ workers: 1, oursCores: 1.2, othersCores: 0 }, { workers: 2, othersCores: 0 }, 4),
+    ).toBeCloseTo(2, 5);
   });
 });
