@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applySpacingFixes, type FontRun, spacingFixes } from '../pipeline/adapters/pdf-spacing.ts';
+import {
+  applySpacingFixes,
+  type FontRun,
+  spacingFixes,
+  spacingOfPage,
+} from '../pipeline/adapters/pdf-spacing.ts';
 
 /** A run as pdfjs's operator list gives it: "a[-110]b" puts 0.110 em after 'a'. */
 function run(font: string, spec: string): FontRun {
@@ -51,5 +56,20 @@ describe('spaces pdfjs reads into words that a producer moves glyph by glyph', (
     const runs = [run('f1', 'r[-110]r[-110]r[-110]r[-110]'), run('f2', 'Fr[-150]anz')];
     // 'r' in f2 is seen once: nothing is learnt for it, pdfjs's reading stands.
     expect(spacingFixes(runs).map((f) => f.from)).not.toContain('Fr anz');
+  });
+
+  it('tells the fonts whose letters are moved from the plain ones, and says nothing of one seen too little', () => {
+    const page = spacingOfPage([
+      run('fop', 'T[36]a[-56]xiu[-56]n[-56]t[-55]er[-110]n[-56]eh[-56]m[-55]en[-56]'),
+      run('fop', 'Ber[-110]lin[-56] Ber[-110]lin[-56]'),
+      run('tex', 'Hello[-333]world[-333]and[27]more'),
+      run('tex', 'Total[-333]due[-250]now'),
+      run('tex', 'another[-333]line[-333]of[-333]text'),
+      run('rare', 'Ab'),
+    ]);
+    expect([...page.movedFonts]).toEqual(['fop']);
+    expect([...page.plainFonts]).toEqual(['tex']);
+    // A word space of TeX is a space, and no rewrite is asked of the plain font.
+    expect(page.fixes.every((f) => !f.from.includes('Hello'))).toBe(true);
   });
 });

@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildLongPdf } from '../bench/long-pdf.ts';
 import { hasUsableTextLayer, openPdf } from '../pipeline/adapters/pdf.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
 import type { Line } from '../schemas/read.ts';
@@ -12,6 +16,8 @@ import {
   makeScannedPdf,
   makeTextPdf,
 } from './helpers/documents.ts';
+import { EINVOICE_DIR } from './helpers/einvoice.ts';
+import { tempDir } from './helpers/services.ts';
 
 const DPI = 300;
 const px = (pt: number) => (pt * DPI) / 72;
@@ -79,6 +85,51 @@ describe('text layer of a digital PDF', async () => {
 
   it('is a usable text layer', () => {
     expect(hasUsableTextLayer(layer.lines)).toBe(true);
+  });
+});
+
+describe('the spacing fixes on every page of a long PDF', async () => {
+  const dir = await tempDir('paperline-pdf-test-');
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const texts = async (file: string) => {
+    const pdf = await openPdf(new Uint8Array(await readFile(file)));
+    try {
+      const pages: string[] = [];
+      for (let n = 1; n <= pdf.numPages; n++) {
+        const layer = await pdf.readTextLayer(n, 72);
+        pages.push(layer.lines.map((l) => l.words.map((w) => w.text).join(' ')).join('\n'));
+      }
+      return pages;
+    } finally {
+      await pdf.close();
+    }
+  };
+
+  const fop = join(EINVOICE_DIR, 'symtrax_Beispiele_BASIC_zugferd_2p1_BASIC_Taxifahrt.pdf');
+  it.skipIf(!existsSync(fop))(
+    'keeps rejoining the words of a font whose letters the producer moves, to the last page',
+    async () => {
+      // Apache FOP moves every 'r' of this font by 0.110 em: its operator list is read on every page.
+      const long = join(dir, 'fop.pdf');
+      await buildLongPdf([fop], 9, long);
+      const own = await texts(fop);
+      expect(own[0]).toContain('10369 Berlin');
+      expect(own[0]).toContain('Taxiunternehmen TX GmbH');
+      const pages = await texts(long);
+      expect(pages).toHaveLength(9);
+      // The long PDF repeats the invoice's pages in order; each reads as it does in the invoice.
+      for (const [i, page] of pages.entries()) expect(page).toBe(own[i % own.length]);
+    },
+  );
+
+  it('reads the pages of a plain font alike once its later pages skip the operator list', async () => {
+    const long = join(dir, 'plain.pdf');
+    const one = join(dir, 'one.pdf');
+    await writeFile(one, await makeTextPdf([INVOICE_LINES]));
+    await buildLongPdf([one], 8, long);
+    const pages = await texts(long);
+    expect(pages[0]).toContain('Northwind');
+    for (const page of pages) expect(page).toBe(pages[0]);
   });
 });
 

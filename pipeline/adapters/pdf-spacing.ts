@@ -102,6 +102,26 @@ const glyphKey = (font: string, c: string) => `${font}\u0000${c}`;
 
 /** Every distinct rewrite a page's runs call for. */
 export function spacingFixes(runs: FontRun[]): SpacingFix[] {
+  return spacingOfPage(runs).fixes;
+}
+
+/**
+ * A glyph moved by more than this after it, usually, is set by a producer that corrects widths
+ * (FOP's 'n' +0.056 em) or letter-spaces; kerning moves a few pairs, not a glyph's usual gap.
+ */
+const MOVED_EM = 0.03;
+
+/**
+ * The page's rewrites, and the fonts it shows to be plain: glyphs seen often enough, none of
+ * them usually moved, no rewrite; and those it shows to be moved. A font plain on a few pages is set by a producer that does not
+ * move glyphs, so later pages in it need no operator list (PdfDocument.readTextLayer).
+ */
+export function spacingOfPage(runs: FontRun[]): {
+  fixes: SpacingFix[];
+  plainFonts: Set<string>;
+  /** Fonts with a glyph usually moved, or a rewrite. A font in neither set showed too little. */
+  movedFonts: Set<string>;
+} {
   const parsed = runs.map(parseRun);
   const seen = new Map<string, number[]>();
   for (const { font, chars, gaps, known } of parsed) {
@@ -117,6 +137,12 @@ export function spacingFixes(runs: FontRun[]): SpacingFix[] {
     if (list.length >= MIN_OCCURRENCES) usual.set(key, Math.max(0, quantile(list, USUAL_QUANTILE)));
   }
 
+  const plainFonts = new Set<string>();
+  const movedFonts = new Set<string>();
+  for (const [key, gap] of usual) {
+    const font = key.slice(0, key.indexOf('\u0000'));
+    (gap > MOVED_EM ? movedFonts : plainFonts).add(font);
+  }
   const byFrom = new Map<string, string>();
   for (const { font, chars, gaps } of parsed) {
     if (chars.length < 2) continue;
@@ -125,10 +151,15 @@ export function spacingFixes(runs: FontRun[]): SpacingFix[] {
       const gap = gaps[i] as number;
       return gap >= WORD_SPACE_EM || gap - (usual.get(glyphKey(font, chars[i] as string)) ?? 0) >= SPACE_EM;
     }).trim();
-    if (from !== to && from) byFrom.set(from, to);
+    if (from !== to && from) {
+      byFrom.set(from, to);
+      movedFonts.add(font);
+    }
   }
+  for (const font of movedFonts) plainFonts.delete(font);
   // Longest first, so a run that contains a shorter one is rewritten whole.
-  return [...byFrom].map(([from, to]) => ({ from, to })).sort((a, b) => b.from.length - a.from.length);
+  const fixes = [...byFrom].map(([from, to]) => ({ from, to })).sort((a, b) => b.from.length - a.from.length);
+  return { fixes, plainFonts, movedFonts };
 }
 
 export function applySpacingFixes(text: string, fixes: SpacingFix[]): string {

@@ -5,7 +5,7 @@ import type { Line, Word, XmlAttachment } from '../../schemas/read.ts';
 import { PipelineError } from '../errors.ts';
 import { type PdfStructure, pdfStructure } from '../file-structure.ts';
 import { unionBox } from '../layout.ts';
-import { applySpacingFixes, type FontRun, type SpacingFix, spacingFixes } from './pdf-spacing.ts';
+import { applySpacingFixes, type FontRun, type SpacingFix, spacingOfPage } from './pdf-spacing.ts';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PDFDocumentProxy = import('pdfjs-dist/legacy/build/pdf.mjs').PDFDocumentProxy;
@@ -30,6 +30,8 @@ interface TextStyle {
 
 /** PDF user space is 72 units per inch. */
 const POINTS_PER_INCH = 72;
+/** A font plain (no glyph moved) on this many pages of a PDF is taken to be plain on the rest. */
+const PLAIN_PAGES = 3;
 
 export interface OpenPdfOptions {
   /**
@@ -199,6 +201,13 @@ class PdfJsDocument implements PdfDocument {
   readonly numPages: number;
   #doc: PDFDocumentProxy;
   #closed = false;
+  /**
+   * Pages each font was plain on (pdf-spacing.ts), and fonts seen moved. Reading a page's
+   * operator list for the spacing fixes loads its fonts' programs and makes a page's worth of
+   * garbage: on a long PDF from one producer it was most of the memory that grew with pages.
+   */
+  #plainPages = new Map<string, number>();
+  #movedFonts = new Set<string>();
 
   constructor(doc: PDFDocumentProxy) {
     this.#doc = doc;
@@ -256,7 +265,10 @@ class PdfJsDocument implements PdfDocument {
         },
       );
     }
-    const fixes = content.items.length > 0 ? await this.#spacingFixes(page) : [];
+    const fonts = new Set(
+      content.items.flatMap((item) => ('str' in item && item.str ? [item.fontName] : [])),
+    );
+    const fixes = fonts.size > 0 && !this.#allPlain(fonts) ? await this.#spacingFixes(page) : [];
     const fragments: Fragment[] = [];
     for (const item of content.items) {
       if (!('str' in item) || item.str.length === 0) continue;
@@ -286,7 +298,18 @@ class PdfJsDocument implements PdfDocument {
       if (fn === OPS.setFont) font = String(ops.argsArray[i]?.[0] ?? '');
       else if (fn === OPS.showText) runs.push({ font, glyphs: ops.argsArray[i]?.[0] as FontRun['glyphs'] });
     });
-    return spacingFixes(runs);
+    const { fixes, plainFonts, movedFonts } = spacingOfPage(runs);
+    for (const f of plainFonts) this.#plainPages.set(f, (this.#plainPages.get(f) ?? 0) + 1);
+    for (const f of movedFonts) this.#movedFonts.add(f);
+    return fixes;
+  }
+
+  /** Whether every font of a page was plain on PLAIN_PAGES pages and never seen moved. */
+  #allPlain(fonts: Set<string>): boolean {
+    for (const f of fonts) {
+      if (this.#movedFonts.has(f) || (this.#plainPages.get(f) ?? 0) < PLAIN_PAGES) return false;
+    }
+    return true;
   }
 
   async renderPage(pageNumber: number, dpi: number): Promise<Buffer> {
