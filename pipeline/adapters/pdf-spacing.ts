@@ -112,9 +112,10 @@ export function spacingFixes(runs: FontRun[]): SpacingFix[] {
 const MOVED_EM = 0.03;
 
 /**
- * The page's rewrites, and the fonts it shows to be plain: glyphs seen often enough, none of
- * them usually moved, no rewrite; and those it shows to be moved. A font plain on a few pages is set by a producer that does not
- * move glyphs, so later pages in it need no operator list (PdfDocument.readTextLayer).
+ * The page's rewrites, the fonts it shows to be plain (glyphs seen often enough, none of them
+ * usually moved, no rewrite) and those it shows to be moved. A font plain on a few pages is set
+ * by a producer that does not move glyphs, so later pages in it need no operator list
+ * (PdfDocument.readTextLayer).
  */
 export function spacingOfPage(runs: FontRun[]): {
   fixes: SpacingFix[];
