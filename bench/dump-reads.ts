@@ -24,7 +24,7 @@ import { readMetadata } from '../cli/eval.command.ts';
 import type { ReaderLine } from '../pipeline/adapters/line-ocr.ts';
 import { createOcrPool, type OcrPool, type PageSegMode } from '../pipeline/adapters/ocr.ts';
 import { DEFAULT_INGEST_LIMITS, ingestFile } from '../pipeline/ingest.ts';
-import { type OptionalStage, readDocument } from '../pipeline/read.ts';
+import { OPTIONAL_STAGES, readDocument } from '../pipeline/read.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,11 +46,10 @@ const out = resolve(values.out);
 await mkdir(join(out, values.raw ? 'raw' : ''), { recursive: true });
 if (values.images) await mkdir(join(out, 'img'), { recursive: true });
 const only = values.only?.split(',').filter(Boolean);
-const STAGES: readonly OptionalStage[] = ['reread-weak', 'read-missed', 'line-reader'];
 const without = (values.without?.split(',').filter(Boolean) ?? []).map((s) => {
-  if (!STAGES.includes(s as OptionalStage))
-    throw new Error(`--without: ${s} is not one of ${STAGES.join(', ')}`);
-  return s as OptionalStage;
+  const stage = OPTIONAL_STAGES.find((o) => o === s);
+  if (!stage) throw new Error(`--without: ${s} is not one of ${OPTIONAL_STAGES.join(', ')}`);
+  return stage;
 });
 const files = (await readMetadata(dir))
   .map((m) => m.file_name)

@@ -51,7 +51,10 @@ export interface ReadOptions {
 }
 
 /** The stages of ocrImage that can be left out: the page is read without them, worse. */
-export type OptionalStage = 'reread-weak' | 'read-missed' | 'line-reader';
+export const OPTIONAL_STAGES = ['reread-weak', 'read-missed', 'line-reader'] as const;
+export type OptionalStage = (typeof OPTIONAL_STAGES)[number];
+/** What reading one scanned page takes of ReadOptions. */
+type PageReadOptions = Pick<ReadOptions, 'onStage' | 'without'>;
 
 /** Stages of reading one scanned page, in the order they run (see ocrImage). */
 export type OcrStage =
@@ -305,7 +308,7 @@ async function readPdfPage(
   deps: ReadDeps,
   limits: IngestLimits,
   renderTextLayer: boolean,
-  opts: Pick<ReadOptions, 'onStage' | 'without'> = {},
+  opts: PageReadOptions = {},
 ): Promise<PageOutcome> {
   const dpi = await renderDpi(pdf, pageNumber, limits);
   const layer = await pdf.readTextLayer(pageNumber, dpi);
@@ -608,7 +611,7 @@ async function ocrPage(
   dpi: number | null,
   deps: ReadDeps,
   limits: IngestLimits,
-  opts: Pick<ReadOptions, 'onStage' | 'without'> = {},
+  opts: PageReadOptions = {},
 ): Promise<PageOutcome> {
   const { pre, result } = await ocrImage(image, dpi, deps.ocr, {
     maxOutputPixels: Math.min(limits.maxPixels, 24_000_000),
