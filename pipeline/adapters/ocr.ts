@@ -41,9 +41,10 @@ export interface OcrPool {
 
 /**
  * Tesseract page segmentation modes worth choosing between for business documents.
- * '3' is fully automatic layout, '4' one column of variable-size text, '6' one uniform block.
+ * '3' is fully automatic layout, '4' one column of variable-size text, '6' one uniform block,
+ * '7' a single text line (for a line cropped from a page, as bench/second-look.ts reads names).
  */
-export type PageSegMode = '3' | '4' | '6' | '11';
+export type PageSegMode = '3' | '4' | '6' | '7' | '11';
 
 export interface OcrPoolOptions {
   /** Recognition workers (each a thread with its own ~100 MB of WASM heap). Default: one per core. */
