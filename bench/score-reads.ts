@@ -16,22 +16,20 @@
  * the OCR text holds) is printed too: unlike CER it does not depend on reading order.
  */
 
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatLearningCurve, formatReport, readMetadata, transcript } from '../cli/eval.command.ts';
+import { formatLearningCurve, formatReport, transcript } from '../cli/eval.command.ts';
 import { createPglite, type Database } from '../pipeline/adapters/db.ts';
 import { createDecideDeps } from '../pipeline/deps.ts';
 import { aggregate, characterErrors, type DocumentScore, scoreDocument } from '../pipeline/evaluation.ts';
-import type { IngestedFile } from '../pipeline/ingest.ts';
 import { migrate } from '../pipeline/migrate.ts';
 import { type PipelineDeps, processDocument } from '../pipeline/process-document.ts';
 import { learningCurve, replayStream } from '../pipeline/replay.ts';
 import { applyVendorMemory } from '../pipeline/vendor-memory.ts';
 import type { ReadResult } from '../schemas/read.ts';
+import { cachedRead, cachedTruth, replayedFile, stem } from './cached-reads.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,14 +48,7 @@ const { values } = parseArgs({
 });
 
 const dir = resolve(values.dir);
-const stem = (f: string) => basename(f, extname(f));
-let truth = (await readMetadata(dir))
-  .filter((t) => existsSync(join(values.reads, `${stem(t.file_name)}.json`)))
-  .sort((a, b) => a.file_name.localeCompare(b.file_name));
-if (values.half) {
-  const parity = values.half === 'even' ? 0 : 1;
-  truth = truth.filter((_, i) => i % 2 === parity);
-}
+const truth = await cachedTruth(dir, values.reads, values.half);
 
 const cache = new Map<string, ReadResult>();
 const modelOpt = values['confidence-model'];
@@ -77,20 +68,11 @@ const deps: PipelineDeps = {
   read: async (file) => cache.get(file.fileName)!,
   clock: () => new Date(0),
 };
-const fileOf = (t: { file_name: string }): IngestedFile => ({
-  path: join(dir, t.file_name),
-  fileName: t.file_name,
-  bytes: new Uint8Array(),
-  sha256: createHash('sha256').update(t.file_name).digest('hex'),
-  format: 'jpeg',
-  sizeBytes: 0,
-});
+const fileOf = (t: { file_name: string }) => replayedFile(dir, t.file_name);
 if (db) {
   const stream = async function* () {
     for (const t of truth) {
-      const read = JSON.parse(
-        await readFile(join(values.reads, `${stem(t.file_name)}.json`), 'utf8'),
-      ) as ReadResult;
+      const read = await cachedRead(values.reads, t.file_name);
       yield { truth: t, file: fileOf(t), read };
     }
   };
@@ -108,10 +90,7 @@ const blockers = new Map<string, number>();
 const misplaced: string[] = [];
 const recall = { hit: 0, of: 0 };
 for (const t of truth) {
-  cache.set(
-    t.file_name,
-    JSON.parse(await readFile(join(values.reads, `${stem(t.file_name)}.json`), 'utf8')) as ReadResult,
-  );
+  cache.set(t.file_name, await cachedRead(values.reads, t.file_name));
   const outcome = await processDocument(fileOf(t), deps);
   if (outcome.kind === 'review') {
     for (const r of outcome.item.reasons) {

@@ -1,28 +1,15 @@
-/**
- * Measures a second look at the merchant name (issue 18): the box the name was read from is
- * cropped from the page as OCR saw it and read again alone by Paperline's own Tesseract as one
- * text line (--psm 7), then compared with the name the pipeline chose. Prints how often the
- * two agree on right and on wrong names, posted and held, and what posting would give if a
- * name whose second look differs went to review. Nothing in the pipeline changes: this is the
- * measurement a build of it would have to beat.
- *   tsx bench/dump-reads.ts --dir D --out R --images    (the reads and the pages OCR saw)
- *   tsx bench/second-look.ts --dir D --reads R [--half odd] [--list]
- * The name's evidence box is in the preprocessed page's pixels (R/img/ID-1.png).
- */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { readMetadata } from '../cli/eval.command.ts';
 import { createOcrPool } from '../pipeline/adapters/ocr.ts';
 import { createDecideDeps } from '../pipeline/deps.ts';
 import { type DocumentScore, predictedFields, scoreDocument } from '../pipeline/evaluation.ts';
-import type { IngestedFile } from '../pipeline/ingest.ts';
 import { type PipelineDeps, processDocument } from '../pipeline/process-document.ts';
 import type { Box } from '../schemas/common.ts';
 import type { ReadResult } from '../schemas/read.ts';
+import { cachedRead, cachedTruth, replayedFile, stem } from './cached-reads.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,14 +22,7 @@ const { values } = parseArgs({
 
 const FIELD = 'merchantName';
 const dir = resolve(values.dir);
-const stem = (f: string) => basename(f, extname(f));
-let truth = (await readMetadata(dir))
-  .filter((t) => existsSync(join(values.reads, `${stem(t.file_name)}.json`)))
-  .sort((a, b) => a.file_name.localeCompare(b.file_name));
-if (values.half) {
-  const parity = values.half === 'even' ? 0 : 1;
-  truth = truth.filter((_, i) => i % 2 === parity);
-}
+const truth = await cachedTruth(dir, values.reads, values.half);
 
 /**
  * Readings compared as a reviewer would: a legal form or punctuation is not a different name
@@ -83,15 +63,20 @@ interface Looked {
 }
 const looked: Looked[] = [];
 
+interface PageImage {
+  png: Buffer;
+  width: number;
+  height: number;
+}
+
 /** One line of the page, cropped with some paper around it and read alone. */
-async function readAlone(img: string, box: Box): Promise<string> {
-  const page = sharp(img);
-  const { width = 0, height = 0 } = await page.metadata();
+async function readAlone(page: PageImage, box: Box): Promise<string> {
+  const { width, height } = page;
   // Half a line's height of margin, so the crop holds whole glyphs and paper around them.
   const pad = Math.max(4, Math.round((box.y1 - box.y0) * 0.5));
   const left = Math.max(0, Math.floor(box.x0 - pad));
   const top = Math.max(0, Math.floor(box.y0 - pad));
-  const crop = await page
+  const crop = await sharp(page.png)
     .extract({
       left,
       top,
@@ -107,19 +92,9 @@ async function readAlone(img: string, box: Box): Promise<string> {
     .trim();
 }
 for (const t of truth) {
-  const read = JSON.parse(
-    await readFile(join(values.reads, `${stem(t.file_name)}.json`), 'utf8'),
-  ) as ReadResult;
+  const read = await cachedRead(values.reads, t.file_name);
   cache.set(t.file_name, read);
-  const file: IngestedFile = {
-    path: join(dir, t.file_name),
-    fileName: t.file_name,
-    bytes: new Uint8Array(),
-    sha256: createHash('sha256').update(t.file_name).digest('hex'),
-    format: 'jpeg',
-    sizeBytes: 0,
-  };
-  const outcome = await processDocument(file, deps);
+  const outcome = await processDocument(replayedFile(dir, t.file_name), deps);
   const score = scoreDocument(t, outcome, { seconds: 0, cer: null });
   const field = predictedFields(outcome)[FIELD];
   const scored = score.fields.find((f) => f.name === FIELD);
@@ -137,7 +112,9 @@ for (const t of truth) {
   const img = join(values.reads, 'img', `${stem(t.file_name)}-${pageNo}.png`);
   if (lines.length && existsSync(img)) {
     const readings: string[] = [];
-    for (const { box } of lines) readings.push(await readAlone(img, box));
+    const png = await readFile(img);
+    const { width = 0, height = 0 } = await sharp(png).metadata();
+    for (const { box } of lines) readings.push(await readAlone({ png, width, height }, box));
     second = readings.join(' ').trim();
   }
   looked.push({
