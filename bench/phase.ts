@@ -180,6 +180,11 @@ async function profilePhase(spec: Extract<PhaseSpec, { type: 'profile' }>): Prom
   const ocr: OcrPool = {
     recognize: track('ocr', (png: Buffer, langs?: string) => inner.recognize(png, langs)),
     detectOrientation: track('osd', (png: Buffer) => inner.detectOrientation(png)),
+    ...(inner.recognizeLine
+      ? {
+          recognizeLine: track('ocr', (png: Buffer, langs?: string) => inner.recognizeLine!(png, langs)),
+        }
+      : {}),
     ...(inner.readLines ? { readLines: track('lines', inner.readLines.bind(inner)) } : {}),
     ...(inner.languages ? { languages: inner.languages } : {}),
     close: () => inner.close(),

@@ -51,7 +51,7 @@ export interface ReadOptions {
 }
 
 /** The stages of ocrImage that can be left out: the page is read without them, worse. */
-export const OPTIONAL_STAGES = ['reread-weak', 'read-missed', 'line-reader'] as const;
+export const OPTIONAL_STAGES = ['reread-weak', 'read-missed', 'line-reader', 'second-look'] as const;
 export type OptionalStage = (typeof OPTIONAL_STAGES)[number];
 /** What reading one scanned page takes of ReadOptions. */
 type PageReadOptions = Pick<ReadOptions, 'onStage' | 'without'>;
@@ -66,7 +66,8 @@ export type OcrStage =
   | 'reread-weak'
   | 'read-missed'
   | 'line-reader'
-  | 'fusion';
+  | 'fusion'
+  | 'second-look';
 
 export type StageTimer = (stage: OcrStage, ms: number, page: number) => void;
 
@@ -519,6 +520,30 @@ const meanConfidence = (ws: Word[]) => (ws.length ? ws.reduce((a, w) => a + w.co
 const textChars = (ws: Word[]) => ws.reduce((a, w) => a + w.text.replace(/[^\p{L}\p{N}]/gu, '').length, 0);
 
 /**
+ * Cuts rectangles out of a page image, clipped to the page; null for one too small to read.
+ * The page is decoded once: cutting each crop out of the PNG would decode all of it each time.
+ */
+function pageCropper(pre: PreprocessedPage) {
+  let raw: Promise<{ data: Buffer; info: OutputInfo }> | null = null;
+  return async (x0: number, y0: number, x1: number, y1: number) => {
+    const left = Math.max(0, Math.floor(x0));
+    const top = Math.max(0, Math.floor(y0));
+    const width = Math.min(pre.width, Math.ceil(x1)) - left;
+    const height = Math.min(pre.height, Math.ceil(y1)) - top;
+    if (width < 4 || height < 4) return null;
+    raw ??= sharp(pre.png).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await raw;
+    const png = await sharp(data, {
+      raw: { width: info.width, height: info.height, channels: info.channels },
+    })
+      .extract({ left, top, width, height })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    return { png, left, top };
+  };
+}
+
+/**
  * Reads again, cropped to themselves, the words tesseract was unsure of (a run of them
  * together). Read as part of a page, a word is segmented with its neighbours: a rule under
  * it, a speck beside it, a column of figures whose spacing looks fixed-pitch ("15374 .64" at
@@ -534,8 +559,7 @@ export async function rereadWeakWords(
 ): Promise<OcrResult> {
   const weak = (w: Word) => w.confidence < WEAK_WORD && /[\p{L}\p{N}]/u.test(w.text);
   let budget = MAX_REREADS;
-  // Decoded once: cutting each crop out of the PNG would decode the whole page every time.
-  let raw: Promise<{ data: Buffer; info: OutputInfo }> | null = null;
+  const crop = pageCropper(pre);
   const lines: Line[] = [];
   for (const line of result.lines) {
     if (budget <= 0 || !line.words.some(weak)) {
@@ -558,20 +582,10 @@ export async function rereadWeakWords(
       const old = words.slice(from, to + 1);
       const x0 = Math.min(...old.map((w) => w.box.x0));
       const x1 = Math.max(...old.map((w) => w.box.x1));
-      const left = Math.max(0, Math.floor(x0 - 0.5 * h));
-      const top = Math.max(0, Math.floor(line.box.y0 - 0.3 * h));
-      const width = Math.min(pre.width, Math.ceil(x1 + 0.5 * h)) - left;
-      const height = Math.min(pre.height, Math.ceil(line.box.y1 + 0.3 * h)) - top;
-      if (width < 4 || height < 4) continue;
-      raw ??= sharp(pre.png).raw().toBuffer({ resolveWithObject: true });
-      const { data, info } = await raw;
-      const crop = await sharp(data, {
-        raw: { width: info.width, height: info.height, channels: info.channels },
-      })
-        .extract({ left, top, width, height })
-        .png({ compressionLevel: 1 })
-        .toBuffer();
-      const fresh = (await ocr.recognize(crop, languages)).lines
+      const cut = await crop(x0 - 0.5 * h, line.box.y0 - 0.3 * h, x1 + 0.5 * h, line.box.y1 + 0.3 * h);
+      if (!cut) continue;
+      const { left, top } = cut;
+      const fresh = (await ocr.recognize(cut.png, languages)).lines
         .flatMap((l) => l.words)
         .map((w) => ({
           ...w,
@@ -618,6 +632,14 @@ async function ocrPage(
     ...(opts.onStage ? { onStage: opts.onStage, page: pageNumber } : {}),
     ...(opts.without ? { without: opts.without } : {}),
   });
+  let lines = mergeIntoRows(result.lines);
+  if (deps.ocr.recognizeLine && !opts.without?.includes('second-look')) {
+    const languages =
+      pre.info.steps.find((s) => s.startsWith(LANGUAGE_STEP))?.slice(LANGUAGE_STEP.length) ?? 'eng';
+    lines = await timed(opts.onStage, 'second-look', pageNumber, () =>
+      lookAgainAtTop(pre, lines, deps.ocr, languages),
+    );
+  }
   return {
     page: {
       number: pageNumber,
@@ -625,12 +647,53 @@ async function ocrPage(
       width: pre.width,
       height: pre.height,
       dpi: pre.dpi,
-      lines: mergeIntoRows(result.lines),
+      lines,
       preprocess: pre.info,
       ocrConfidence: result.confidence,
     },
     image: pre.png,
   };
+}
+
+/** The top lines of a page given a second look: where receipts and letterheads name the issuer. */
+const SECOND_LOOK_LINES = 8;
+
+/**
+ * Reads the first lines of a page again, each cropped on its own and read as one text line,
+ * into `alone`. Read as part of the page, a header line is segmented with the logo and the
+ * lines around it; alone it is often read differently, and a name read the same way twice is
+ * more likely right than one the two readings disagree on. The confidence model weighs the
+ * agreement (pipeline/confidence.ts): on SROIE it reads right both names that were posted
+ * wrong (docs/reading.md, "the second look").
+ */
+export async function lookAgainAtTop(
+  pre: PreprocessedPage,
+  lines: Line[],
+  ocr: OcrPool,
+  /** Tesseract's model list the page was read with. Default 'eng'. */
+  languages = 'eng',
+): Promise<Line[]> {
+  const recognizeLine = ocr.recognizeLine?.bind(ocr);
+  if (!recognizeLine) return lines;
+  const crop = pageCropper(pre);
+  const out = [...lines];
+  let looked = 0;
+  for (let i = 0; i < out.length && looked < SECOND_LOOK_LINES; i++) {
+    const line = out[i]!;
+    if (!/[\p{L}\p{N}]/u.test(line.text)) continue;
+    looked++;
+    const { box } = line;
+    // Half a line's height of paper around it, so the crop holds whole glyphs.
+    const pad = Math.max(4, Math.round((box.y1 - box.y0) * 0.5));
+    const cut = await crop(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad);
+    if (!cut) continue;
+    const alone = (await recognizeLine(cut.png, languages)).lines
+      .map((l) => l.text)
+      .join(' ')
+      .trim();
+    out[i] = { ...line, alone };
+  }
+  return out;
 }
 
 /**

@@ -55,6 +55,29 @@ export function nameKey(name: string): string | null {
   return words.length ? words.join(' ') : null;
 }
 
+/** Glyphs Tesseract takes for one another between two readings of the same print. */
+const foldGlyphs = (w: string) =>
+  w.replace(/[0d]/g, 'o').replace(/[1l|]/g, 'i').replace(/8/g, 'b').replace(/5/g, 's');
+const FOLDED_SUFFIXES = new Set([...LEGAL_SUFFIXES].map(foldGlyphs));
+/** A company registration number printed after the name: "(861096-W)", "001083069-M". */
+const REGISTRATION_NO = /\(?\b\d{5,}-?[A-Za-z]?\b\)?/g;
+
+/**
+ * Whether two readings of one printed name say the same name: compared on nameKey, with the
+ * glyphs OCR confuses (0/O/D, 1/I/l, 8/B, 5/S, so "SON 8HD" is "SDN BHD") and a registration
+ * number after the name forgiven. A space is not: "CW KHOO" is not "C W KHOO".
+ */
+export function sameReading(a: string, b: string): boolean {
+  const key = (s: string) =>
+    (nameKey(s.replace(REGISTRATION_NO, ' ')) ?? '')
+      .split(' ')
+      .map(foldGlyphs)
+      .filter((w) => w && !FOLDED_SUFFIXES.has(w))
+      .join(' ');
+  const k = key(a);
+  return k !== '' && k === key(b);
+}
+
 const TAX_ID =
   /\b(?:VAT|GST|HST|SST|ABN|EIN|TIN|UEN|Tax\s*ID|Steuer-?Nr|USt-?IdNr)\b[^\p{L}\p{N}\n]{0,12}(?:Reg(?:istration)?\.?\s*(?:No\.?|Number)?|No\.?|Number|ID)?[\s.:#]*([A-Z]{0,3}[\s-]?\d[\d\s-]{5,}[\dA-Z]*)/iu;
 

@@ -13,6 +13,12 @@ export const LineSchema = z.object({
   box: BoxSchema,
   confidence: z.number().min(0).max(1),
   words: z.array(WordSchema),
+  alone: z
+    .string()
+    .optional()
+    .describe(
+      'the line read again cropped on its own, as one text line: a second look at the top lines of a scanned page, where the issuer is named',
+    ),
 });
 export type Line = z.infer<typeof LineSchema>;
 

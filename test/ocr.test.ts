@@ -148,6 +148,31 @@ describe('OCR pool', () => {
     expect(bare.result.lines.some((l) => l.text.includes('INDAH'))).toBe(true);
   });
 
+  it('reads a line cropped from a page as one line, and reads pages in page mode after it', async () => {
+    // One worker, so the line and the pages after it are read by the same one.
+    const single = createOcrPool({ size: 1, lineReader: false, languages: ['eng'] });
+    try {
+      const first = await single.recognize(page);
+      const line = first.lines.find((l) => l.words.some((w) => w.text === 'Northwind'))!;
+      const pad = Math.round((line.box.y1 - line.box.y0) * 0.5);
+      const crop = await sharp(page)
+        .extract({
+          left: line.box.x0 - pad,
+          top: line.box.y0 - pad,
+          width: line.box.x1 - line.box.x0 + 2 * pad,
+          height: line.box.y1 - line.box.y0 + 2 * pad,
+        })
+        .png()
+        .toBuffer();
+      const alone = await single.recognizeLine!(crop);
+      expect(alone.lines).toHaveLength(1);
+      expect(alone.lines[0]!.text).toBe(line.text);
+      expect(await single.recognize(page)).toEqual(first);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('tells which way a page is turned', async () => {
     const sideways = await sharp(page).rotate(90).png().toBuffer();
     expect((await pool.detectOrientation(sideways)).rotation).toBe(270);

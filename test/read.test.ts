@@ -7,6 +7,7 @@ import { createOcrPool, type OcrPool } from '../pipeline/adapters/ocr.ts';
 import { isPipelineError } from '../pipeline/errors.ts';
 import { type DocumentFormat, type IngestedFile, ingestFile } from '../pipeline/ingest.ts';
 import { readDocument, renderPdfPageImage } from '../pipeline/read.ts';
+import { sameReading } from '../pipeline/vendor-memory.ts';
 import { PageReadSchema } from '../schemas/read.ts';
 import {
   INVOICE_LINES,
@@ -175,6 +176,17 @@ describe('readDocument on images', () => {
     const s = info.scale;
     expect(Math.abs(cash!.box.x0 - truth.box.x0 * s)).toBeLessThan(12 * s);
     expect(Math.abs(cash!.box.y0 - truth.box.y0 * s)).toBeLessThan(12 * s);
+
+    // The top lines, where a receipt names its shop, were each read again alone; only those.
+    const texty = page!.lines.filter((l) => /[\p{L}\p{N}]/u.test(l.text));
+    const looked = texty.slice(0, 8);
+    expect(looked.every((l) => typeof l.alone === 'string')).toBe(true);
+    expect(texty.slice(8).every((l) => l.alone === undefined)).toBe(true);
+    // The same print read twice mostly says the same; a crop in the wrong place would not.
+    const same = looked.filter((l) => sameReading(l.text, l.alone!));
+    expect(same.length, looked.map((l) => `${l.text} | ${l.alone}`).join('\n')).toBeGreaterThanOrEqual(4);
+    const bare = await readDocument(outcome.file, { ocr }, { without: ['second-look'] });
+    expect(bare.pages[0]!.lines.every((l) => l.alone === undefined)).toBe(true);
 
     // The same file read again gives the same result.
     const again = await readDocument(outcome.file, { ocr });

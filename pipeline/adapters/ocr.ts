@@ -30,6 +30,12 @@ export interface OcrPool {
    * 'eng'); any other than English must be among the pool's `languages`.
    */
   recognize(png: Buffer, languages?: string): Promise<OcrResult>;
+  /**
+   * Reads an image that holds one text line (a line cropped from a page) as one line
+   * (Tesseract's --psm 7), whatever the pool's page segmentation mode. Absent on pools that
+   * cannot: the caller then does without the second look (pipeline/read.ts).
+   */
+  recognizeLine?(png: Buffer, languages?: string): Promise<OcrResult>;
   /** Languages besides English this pool may read a page in (Tesseract codes); none when absent. */
   readonly languages?: readonly OcrLanguageCode[];
   /** The second recogniser's lines (adapters/line-ocr.ts), when the pool has one. */
@@ -400,6 +406,29 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
         return linesFromBlocks(data.blocks);
       } catch (e) {
         throw toPipelineError(e, 'reading a page');
+      }
+    },
+    async recognizeLine(png, languages = 'eng') {
+      try {
+        const { data } = await recognizers.run(
+          async (slot) => {
+            const worker = await workerFor(slot, languages);
+            // The slot is this job's alone until it returns, so the mode is set back before
+            // any page is read with it again.
+            await worker.setParameters({ tessedit_pageseg_mode: '7' as Tesseract.PSM });
+            try {
+              return await worker.recognize(png, {}, { blocks: true, text: false });
+            } finally {
+              await worker.setParameters({ tessedit_pageseg_mode: psm as Tesseract.PSM });
+            }
+          },
+          timeoutMs,
+          'Reading one line',
+          (slot) => (slot.extra?.langs ?? 'eng') === languages,
+        );
+        return linesFromBlocks(data.blocks);
+      } catch (e) {
+        throw toPipelineError(e, 'reading a line');
       }
     },
     async detectOrientation(png) {
