@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { toCents } from '../extractors/parse/amount.ts';
 import type { DocType, ExtractedField, ExtractedFields } from '../schemas/common.ts';
 import { DOCUMENT_SCHEMAS } from '../schemas/documents.ts';
-import type { PageRead, ReadResult } from '../schemas/read.ts';
+import type { Line, PageRead, ReadResult } from '../schemas/read.ts';
 import type { ReviewReason } from '../schemas/record.ts';
 import { ConfigError } from './config.ts';
 import { predictLogistic } from './logistic-regression.ts';
 import { FUSED_STEP } from './ocr-fusion.ts';
+import { sameReading } from './vendor-memory.ts';
 
 /**
  * A field's confidence as the probability that it is right, learned from the evidence the
@@ -49,6 +50,8 @@ export const SIGNALS = [
   'singleLetters',
   'lowerStart',
   'llm',
+  'secondLookAgrees',
+  'secondLookDiffers',
 ] as const;
 export type Signal = (typeof SIGNALS)[number];
 export type Signals = Record<Signal, number>;
@@ -136,6 +139,31 @@ function valueText(value: unknown): string | null {
   return null;
 }
 
+/** The lines of a page a field's value was read from: those its evidence boxes hold. */
+export function evidenceLines(field: ExtractedField, page: PageRead): Line[] {
+  const boxes = field.evidence.flatMap((e) => (e.box && e.page === page.number ? [e.box] : []));
+  return page.lines.filter((l) =>
+    boxes.some((box) => {
+      const mid = (l.box.y0 + l.box.y1) / 2;
+      return mid >= box.y0 && mid <= box.y1 && l.box.x1 > box.x0 && l.box.x0 < box.x1;
+    }),
+  );
+}
+
+/**
+ * What the second look at a name's lines says (pipeline/read.ts, lookAgainAtTop): 1 when each
+ * line the name was read from reads the same again alone, -1 when one reads otherwise, 0 when
+ * they were not read again (a text-layer page, a name below the top lines) or the field is
+ * not a name. The line is compared, not the value: a name is often only part of its line
+ * ("Employee: Jane Doe"), and what the second look tests is the reading, not the extraction.
+ */
+export function secondLook(name: string, field: ExtractedField, page: PageRead | undefined): number {
+  if (!page || !/name$/i.test(name) || typeof field.value !== 'string') return 0;
+  const lines = evidenceLines(field, page);
+  if (lines.length === 0 || lines.some((l) => l.alone === undefined)) return 0;
+  return lines.every((l) => sameReading(l.text, l.alone!)) ? 1 : -1;
+}
+
 /** The signals of one field, each a number on a scale the fitter standardises. */
 export function fieldSignals(name: string, field: ExtractedField, ctx: SignalContext): Signals {
   const flags = new Set(field.flags ?? []);
@@ -149,6 +177,7 @@ export function fieldSignals(name: string, field: ExtractedField, ctx: SignalCon
   const count = (set: Set<string>) => [...flags].filter((f) => set.has(f)).length;
   const cents =
     typeof field.value === 'string' && /^-?\d+\.\d{2}$/.test(field.value) ? toCents(field.value) : null;
+  const look = secondLook(name, field, page);
   return {
     rawLogit: logit(field.confidence),
     ocrMean: confs.length > 0 ? confs.reduce((a, b) => a + b, 0) / confs.length : page ? 0.5 : 1,
@@ -179,6 +208,8 @@ export function fieldSignals(name: string, field: ExtractedField, ctx: SignalCon
     singleLetters: share(tokens, (t) => /^\p{L}$/u.test(t)),
     lowerStart: /^\p{Ll}/u.test(text) ? 1 : 0,
     llm: flags.has('llm') ? 1 : 0,
+    secondLookAgrees: look > 0 ? 1 : 0,
+    secondLookDiffers: look < 0 ? 1 : 0,
   };
 }
 

@@ -9,10 +9,12 @@ import {
   INPUTS,
   loadConfidenceModel,
   SIGNALS,
+  secondLook,
   signalsOf,
 } from '../pipeline/confidence.ts';
 import { ConfigError } from '../pipeline/config.ts';
 import { fitLogistic, predictLogistic, sigmoid } from '../pipeline/logistic-regression.ts';
+import { sameReading } from '../pipeline/vendor-memory.ts';
 import type { ExtractedFields } from '../schemas/common.ts';
 import type { ReadResult } from '../schemas/read.ts';
 
@@ -127,6 +129,54 @@ describe('field signals', () => {
     expect(s.total!.ruleFailed).toBe(1);
     expect(s.date!.ruleFailed).toBe(0);
     expect(s.total!.derived).toBe(1);
+  });
+});
+
+describe('the second look at a name', () => {
+  it('takes two readings of one printed name as one name, forgiving what OCR confuses', () => {
+    expect(sameReading('TEO HENG STATIONERY & BOOKS', 'TED HENG STATIONERY & BOOKS')).toBe(true);
+    expect(sameReading('UNIHAKKA INTERNATIONAL SDN BHD', 'UNIHAKKA INTERNATIONAL SON 8HD (867388-U)')).toBe(
+      true,
+    );
+    expect(sameReading('CW KHOO HARDWARE', 'C W KHOO HARDWARE')).toBe(false);
+    expect(sameReading('LAN HING', 'LIAN HING')).toBe(false);
+    expect(sameReading('SDN BHD', '')).toBe(false);
+  });
+
+  it('tells the model whether the lines a name came from read the same alone', () => {
+    const box = { x0: 100, y0: 50, x1: 700, y1: 100 };
+    const page = (alone?: string) => ({
+      ...read.pages[0]!,
+      lines: [
+        {
+          text: 'CW KHOO HARDWARE',
+          box,
+          confidence: 0.9,
+          words: [],
+          ...(alone === undefined ? {} : { alone }),
+        },
+      ],
+    });
+    const field = {
+      value: 'CW KHOO HARDWARE',
+      confidence: 0.9,
+      evidence: [{ page: 1, box, text: 'CW KHOO HARDWARE' }],
+    };
+    expect(secondLook('merchantName', field, page('CW KHOO HARDWARE SDN BHD'))).toBe(1);
+    expect(secondLook('merchantName', field, page('C W KHOO HARDWARE'))).toBe(-1);
+    expect(secondLook('merchantName', field, page())).toBe(0);
+    // The line is what is read twice: a name that is only part of it agrees when the line does.
+    const part = { ...field, value: 'KHOO HARDWARE' };
+    expect(secondLook('merchantName', part, page('CW KHOO HARDWARE'))).toBe(1);
+    expect(secondLook('merchantName', part, page('CW KHOO HARDWAKE'))).toBe(-1);
+    // Only names: a date or a total is rarely the whole of its line.
+    expect(secondLook('address', field, page('C W KHOO HARDWARE'))).toBe(0);
+    const s = fieldSignals('merchantName', field, {
+      read: { pages: [page('C W KHOO HARDWARE')] },
+      classConfidence: 0.9,
+      reasons: [],
+    });
+    expect([s.secondLookAgrees, s.secondLookDiffers]).toEqual([0, 1]);
   });
 });
 
