@@ -436,7 +436,12 @@ export async function ocrImage(
   dpi: number | null,
   ocr: OcrPool,
   options: OcrImageOptions = {},
-): Promise<{ pre: PreprocessedPage; result: OcrResult }> {
+): Promise<{
+  pre: PreprocessedPage;
+  result: OcrResult;
+  /** Tesseract's model list the page was read with: 'eng', or e.g. 'deu+eng'. */
+  languages: string;
+}> {
   const stage = <T>(name: OcrStage, fn: () => Promise<T>) =>
     timed(options.onStage, name, options.page ?? 1, fn);
   let pre = await stage('preprocess', () =>
@@ -489,13 +494,14 @@ export async function ocrImage(
   // line reader would find nothing either, and loading its models costs ~700 MB.
   const blank = words.lines.every((l) => l.words.length === 0);
   if (!ocr.readLines || left('line-reader') || words.confidence >= SECOND_READ_BELOW || blank)
-    return { pre, result: words };
+    return { pre, result: words, languages };
   const readLines = ocr.readLines.bind(ocr);
   const readerLines = await stage('line-reader', () => readLines(pre.png));
   const fused = await stage('fusion', async () => fusedResult(words.lines, readerLines));
   return {
     pre: { ...pre, info: { ...pre.info, steps: [...pre.info.steps, FUSED_STEP] } },
     result: languages === 'eng' ? fused : { ...fused, lines: keepAccents(fused.lines, words.lines) },
+    languages,
   };
 }
 
@@ -627,15 +633,13 @@ async function ocrPage(
   limits: IngestLimits,
   opts: PageReadOptions = {},
 ): Promise<PageOutcome> {
-  const { pre, result } = await ocrImage(image, dpi, deps.ocr, {
+  const { pre, result, languages } = await ocrImage(image, dpi, deps.ocr, {
     maxOutputPixels: Math.min(limits.maxPixels, 24_000_000),
     ...(opts.onStage ? { onStage: opts.onStage, page: pageNumber } : {}),
     ...(opts.without ? { without: opts.without } : {}),
   });
   let lines = mergeIntoRows(result.lines);
   if (deps.ocr.recognizeLine && !opts.without?.includes('second-look')) {
-    const languages =
-      pre.info.steps.find((s) => s.startsWith(LANGUAGE_STEP))?.slice(LANGUAGE_STEP.length) ?? 'eng';
     lines = await timed(opts.onStage, 'second-look', pageNumber, () =>
       lookAgainAtTop(pre, lines, deps.ocr, languages),
     );

@@ -392,45 +392,43 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
   );
 
   const lines = options.lineReader === false ? null : createLineOcr({ timeoutMs });
+  /**
+   * Reads an image with a recogniser of the languages asked for; `mode`, when given, is the
+   * page segmentation mode for this image alone. The slot is this job's until it returns, so
+   * the pool's mode is set back before any other image is read with it.
+   */
+  const readImage = async (
+    png: Buffer,
+    languages: string,
+    mode: PageSegMode | null,
+    what: 'page' | 'line',
+  ) => {
+    try {
+      const { data } = await recognizers.run(
+        async (slot) => {
+          const worker = await workerFor(slot, languages);
+          const read = () => worker.recognize(png, {}, { blocks: true, text: false });
+          if (mode === null) return read();
+          await worker.setParameters({ tessedit_pageseg_mode: mode as Tesseract.PSM });
+          try {
+            return await read();
+          } finally {
+            await worker.setParameters({ tessedit_pageseg_mode: psm as Tesseract.PSM });
+          }
+        },
+        timeoutMs,
+        `Reading one ${what}`,
+        (slot) => (slot.extra?.langs ?? 'eng') === languages,
+      );
+      return linesFromBlocks(data.blocks);
+    } catch (e) {
+      throw toPipelineError(e, `reading a ${what}`);
+    }
+  };
   return {
     languages: others,
-    async recognize(png, languages = 'eng') {
-      try {
-        const { data } = await recognizers.run(
-          async (slot) =>
-            (await workerFor(slot, languages)).recognize(png, {}, { blocks: true, text: false }),
-          timeoutMs,
-          'Reading one page',
-          (slot) => (slot.extra?.langs ?? 'eng') === languages,
-        );
-        return linesFromBlocks(data.blocks);
-      } catch (e) {
-        throw toPipelineError(e, 'reading a page');
-      }
-    },
-    async recognizeLine(png, languages = 'eng') {
-      try {
-        const { data } = await recognizers.run(
-          async (slot) => {
-            const worker = await workerFor(slot, languages);
-            // The slot is this job's alone until it returns, so the mode is set back before
-            // any page is read with it again.
-            await worker.setParameters({ tessedit_pageseg_mode: '7' as Tesseract.PSM });
-            try {
-              return await worker.recognize(png, {}, { blocks: true, text: false });
-            } finally {
-              await worker.setParameters({ tessedit_pageseg_mode: psm as Tesseract.PSM });
-            }
-          },
-          timeoutMs,
-          'Reading one line',
-          (slot) => (slot.extra?.langs ?? 'eng') === languages,
-        );
-        return linesFromBlocks(data.blocks);
-      } catch (e) {
-        throw toPipelineError(e, 'reading a line');
-      }
-    },
+    recognize: (png, languages = 'eng') => readImage(png, languages, null, 'page'),
+    recognizeLine: (png, languages = 'eng') => readImage(png, languages, '7', 'line'),
     async detectOrientation(png) {
       try {
         const { data } = await detectors.run((w) => w.detect(png), timeoutMs, 'Detecting orientation');
